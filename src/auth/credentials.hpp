@@ -17,8 +17,13 @@ struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;  // empty when none
-  std::string source;         // where they came from, e.g. "environment", "profile default in ~/.aws/credentials"
+  // Where they came from, e.g. "environment", "profile default in ~/.aws/credentials".
+  std::string source;
 };
+
+// Safe to print or log: the key id's first 4 characters followed by "…", the source, and
+// whether a session token is present. Never the secret access key or the session token.
+std::string redacted(const Credentials& c);
 
 // One way of finding credentials. Returns nullopt when this source has none (the chain moves
 // on); an error when the source exists but is broken (the chain stops and says so).

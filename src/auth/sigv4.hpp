@@ -28,7 +28,7 @@ struct SigningParams {
   std::string service = "s3";
   std::chrono::system_clock::time_point time;
   bool normalize_path = false;      // S3 signs without normalization
-  bool omit_session_token = false;  // query signing: add the token after signing (some services)
+  bool omit_session_token = false;  // add the token after signing, unsigned (some services)
 };
 
 // What the signer produced, kept for tests and debugging. Never log `signature`.
@@ -51,10 +51,12 @@ SigningResult presign_request(SignableRequest& req, std::chrono::seconds expires
                               const std::string& payload_hash, const SigningParams& params);
 
 // Pieces, exposed for tests and for building URLs.
-std::string canonical_uri(const std::string& path, bool normalize);
-std::string canonical_query_string(const QueryParams& query);  // sorted, encoded
-std::string encode_query(const QueryParams& query);            // encoded, in given order
-std::string amz_date(std::chrono::system_clock::time_point t);   // 20150830T123600Z
-std::string date_stamp(std::chrono::system_clock::time_point t); // 20150830
+// The canonical URI of a wire path: "/" if empty; dot segments removed and "//" collapsed when
+// `normalize`; URI-encoded once more (keeping '/') when `encode` (every service but S3).
+std::string canonical_uri(const std::string& path, bool normalize, bool encode = false);
+std::string canonical_query_string(const QueryParams& query);     // sorted, encoded
+std::string encode_query(const QueryParams& query);               // encoded, in given order
+std::string amz_date(std::chrono::system_clock::time_point t);    // 20150830T123600Z
+std::string date_stamp(std::chrono::system_clock::time_point t);  // 20150830
 
 }  // namespace s3up::auth

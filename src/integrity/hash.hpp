@@ -2,6 +2,7 @@
 // short strings.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -18,27 +18,28 @@ namespace s3up::s3 {
 // Where requests go and how keys map to URLs.
 struct Endpoint {
   std::string scheme = "https";
-  std::string host;        // host[:port] of the service, e.g. "s3.us-east-1.amazonaws.com"
+  std::string host;         // host[:port] of the service, e.g. "s3.us-east-1.amazonaws.com"
   bool path_style = false;  // true: scheme://host/bucket/key, else scheme://bucket.host/key
 };
 // From Settings.endpoint_url (may be "") and region. AWS default: s3.<region>.amazonaws.com.
-Endpoint make_endpoint(const std::string& endpoint_url, const std::string& region,
-                       bool path_style);
+Endpoint make_endpoint(const std::string& endpoint_url, const std::string& region, bool path_style);
 
 // Every failed operation. Classify with the helpers; describe() is one plain sentence.
 struct S3Error {
-  long http_status = 0;     // 0 when no HTTP answer
-  std::string code;         // S3 error code, e.g. "AccessDenied", "NoSuchKey"
-  std::string message;      // S3 message, or curl's
+  long http_status = 0;  // 0 when no HTTP answer
+  std::string code;      // S3 error code, e.g. "AccessDenied", "NoSuchKey"
+  std::string message;   // S3 message, or curl's
   std::string request_id;
   int curl_code = 0;
-  std::string region_hint;  // x-amz-bucket-region when the server says it
+  std::string region_hint;     // x-amz-bucket-region when the server says it
+  std::string endpoint;        // scheme://host[:port] the request went to (for messages)
+  std::string request_region;  // the region the request was signed for (for messages)
 
-  bool is_not_found() const;      // 404 / NoSuchKey (HEAD has no body: 404 alone)
+  bool is_not_found() const;  // 404 / NoSuchKey (HEAD has no body: 404 alone)
   bool is_transport() const { return curl_code != 0; }
-  bool is_auth() const;           // 403 family, signature mismatch, invalid key, expired token
-  bool is_retryable() const;      // transport errors, 500/502/503/504/429, SlowDown etc.
-  std::string describe() const;   // e.g. "access denied (403 AccessDenied): ..."
+  bool is_auth() const;          // 403 family, signature mismatch, invalid key, expired token
+  bool is_retryable() const;     // transport errors, 500/502/503/504/429, SlowDown etc.
+  std::string describe() const;  // e.g. "access denied (403 AccessDenied): ..."
 };
 
 struct ObjectInfo {
@@ -50,8 +51,8 @@ struct ObjectInfo {
 };
 
 struct PutOptions {
-  std::string content_type;  // "" = application/octet-stream
-  std::string content_md5;   // base64 MD5, "" = none
+  std::string content_type;                     // "" = application/octet-stream
+  std::string content_md5;                      // base64 MD5, "" = none
   std::map<std::string, std::string> metadata;  // x-amz-meta-*
 };
 

@@ -1,0 +1,33 @@
+// Everything a run needs from the command line, already parsed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace s3up::app {
+
+struct Options {
+  std::vector<std::string> paths;
+  std::vector<std::string> extensions;  // raw -e values; empty = default "mp4,mov"
+  int max_concurrent = 4;
+  bool url_only = false;
+  bool dry_run = false;
+  int url_expiry_hours = 168;
+  bool follow_symlinks = false;
+  bool flatten = false;
+  bool no_progress = false;
+  bool verbose = false;
+  config::Overrides overrides;
+};
+
+inline constexpr const char* kDefaultExtensions = "mp4,mov";
+
+// Exit statuses.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;       // one or more files failed (url-only: not found)
+inline constexpr int kExitUsage = 2;        // bad flags or configuration
+inline constexpr int kExitInterrupted = 130;
+
+}  // namespace s3up::app

@@ -1,0 +1,178 @@
+#include "app/run.hpp"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "auth/credentials.hpp"
+#include "config/config.hpp"
+#include "http/event_loop.hpp"
+#include "s3/client.hpp"
+#include "transfer/engine.hpp"
+#include "transfer/walk.hpp"
+#include "ui/format.hpp"
+#include "ui/progress.hpp"
+#include "ui/report.hpp"
+
+namespace s3up::app {
+
+namespace {
+
+// The loop the signal handler stops. interrupt() is async-signal-safe.
+http::EventLoop* g_loop = nullptr;
+volatile std::sig_atomic_t g_signalled = 0;
+
+extern "C" void on_signal(int) {
+  g_signalled = 1;
+  if (g_loop) g_loop->interrupt();
+}
+
+class SignalScope {
+ public:
+  explicit SignalScope(http::EventLoop* loop) {
+    g_loop = loop;
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+    // A closed pipe must not kill us mid-run; writes fail instead.
+    std::signal(SIGPIPE, SIG_IGN);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    g_loop = nullptr;
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+int terminal_width() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+void setup_logging(const Options& opts, const Environment& env) {
+  auto logger = spdlog::stderr_color_mt("s3upload");
+  logger->set_pattern("%^[%l]%$ %v");
+  auto level = spdlog::level::warn;
+  if (auto v = env.get("S3UPLOAD_LOG"); v && !v->empty()) {
+    level = spdlog::level::from_str(*v);
+  }
+  if (opts.verbose) level = spdlog::level::debug;
+  logger->set_level(level);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
+        std::ostream& out, std::ostream& err) {
+  if (!spdlog::get("s3upload")) setup_logging(opts, env);
+
+  auto dotenv = config::load_dotenv(env, cwd);
+  if (!dotenv) {
+    err << "error: " << dotenv.error() << "\n";
+    return kExitUsage;
+  }
+  if (*dotenv) spdlog::debug("loaded {}", dotenv->value().string());
+
+  auto settings = config::resolve_settings(env, opts.overrides);
+  if (!settings) {
+    for (const auto& problem : settings.error()) err << "error: " << problem << "\n";
+    return kExitUsage;
+  }
+  const config::Settings& cfg = *settings;
+
+  std::vector<std::string> ext_specs = opts.extensions;
+  if (ext_specs.empty()) ext_specs.push_back(kDefaultExtensions);
+  auto filter = transfer::ExtensionFilter::parse(ext_specs);
+  if (!filter) {
+    err << "error: " << filter.error() << "\n";
+    return kExitUsage;
+  }
+
+  auto creds = auth::default_chain(env, cfg.profile).resolve();
+  if (!creds) {
+    err << "error: " << creds.error() << "\n";
+    return kExitUsage;
+  }
+  spdlog::debug("credentials: {}", auth::redacted(*creds));
+
+  transfer::WalkOptions wo;
+  wo.follow_symlinks = opts.follow_symlinks;
+  wo.target_path = cfg.target_path;
+  wo.flatten = opts.flatten;
+  std::vector<transfer::LocalFile> files = transfer::collect_files(opts.paths, *filter, wo);
+
+  transfer::Mode mode = opts.url_only  ? transfer::Mode::kUrlOnly
+                        : opts.dry_run ? transfer::Mode::kDryRun
+                                       : transfer::Mode::kUpload;
+  ui::Style out_style{ui::want_color(STDOUT_FILENO, env.get_or("NO_COLOR", "") != "")};
+  ui::Style err_style{ui::want_color(STDERR_FILENO, env.get_or("NO_COLOR", "") != "")};
+
+  ui::print_target(out, out_style, cfg.bucket, cfg.target_path, mode);
+  out.flush();
+  if (files.empty()) {
+    err << "No files to process: nothing under " << (opts.paths.size() == 1 ? "that path" : "those paths")
+        << " has the extensions " << filter->describe()
+        << ". Use -e to choose extensions, or -e '*' for every file.\n";
+    ui::print_results(out, out_style, mode, cfg.bucket, files, {}, {});
+    return kExitOk;
+  }
+
+  http::LoopOptions lo;
+  lo.max_connections = std::max(opts.max_concurrent, 1);
+  if (auto ca = env.get("AWS_CA_BUNDLE"); ca && !ca->empty()) lo.ca_bundle = *ca;
+  http::EventLoop loop(lo);
+
+  s3::ClientConfig cc;
+  cc.endpoint = s3::make_endpoint(cfg.endpoint_url, cfg.region, cfg.path_style);
+  cc.region = cfg.region;
+  cc.bucket = cfg.bucket;
+  cc.credentials = *creds;
+  s3::Client client(loop, cc);
+  spdlog::debug("endpoint {}://{} ({}), region {}", cc.endpoint.scheme, cc.endpoint.host,
+                cc.endpoint.path_style ? "path style" : "virtual hosted", cfg.region);
+
+  transfer::EngineOptions eo;
+  eo.mode = mode;
+  eo.max_concurrent = opts.max_concurrent;
+  eo.url_expiry = std::chrono::hours(opts.url_expiry_hours);
+
+  std::unique_ptr<ui::TerminalProgress> progress;
+  if (!opts.no_progress && isatty(STDERR_FILENO) == 1) {
+    progress = std::make_unique<ui::TerminalProgress>(err, err_style, files, terminal_width());
+  }
+
+  std::vector<transfer::FileResult> results;
+  {
+    SignalScope signals(&loop);
+    results = transfer::run_transfers(client, files, eo, progress.get());
+  }
+  if (progress) progress->clear();
+
+  ui::Counts counts = ui::count_results(files, results);
+  ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
+  out.flush();
+
+  if (g_signalled || counts.interrupted > 0) {
+    err << "Interrupted: " << counts.uploaded << " file(s) finished before the stop; run the "
+        << "same command again to continue.\n";
+    return kExitInterrupted;
+  }
+  if (counts.failed > 0) return kExitFailed;
+  if (mode == transfer::Mode::kUrlOnly && counts.not_found > 0) return kExitFailed;
+  return kExitOk;
+}
+
+}  // namespace s3up::app

@@ -1,0 +1,173 @@
+#include "s3/xml.hpp"
+
+#include <pugixml.hpp>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "util/strings.hpp"
+
+namespace s3up::s3::xml {
+namespace {
+
+// Element name without a namespace prefix ("s3:Key" -> "Key").
+std::string_view local_name(const pugi::xml_node& n) {
+  std::string_view name = n.name();
+  const size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+pugi::xml_node child(const pugi::xml_node& parent, std::string_view name) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && local_name(c) == name) return c;
+  }
+  return {};
+}
+
+std::string child_text(const pugi::xml_node& parent, std::string_view name) {
+  return child(parent, name).child_value();
+}
+
+pugi::xml_node root_element(const pugi::xml_document& doc) {
+  for (pugi::xml_node c = doc.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) return c;
+  }
+  return {};
+}
+
+bool load(pugi::xml_document& doc, std::string_view body) {
+  if (body.empty()) return false;
+  const pugi::xml_parse_result r =
+      doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                      pugi::encoding_utf8);
+  return static_cast<bool>(r);
+}
+
+std::string unquote(std::string s) {
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+// S3's encoding-type=url is form encoding: '+' is a space ('+' itself arrives as %2B).
+std::string url_decode_key(std::string_view s) {
+  std::string plus_as_space(s);
+  for (char& c : plus_as_space) {
+    if (c == '+') c = ' ';
+  }
+  return uri_decode(plus_as_space);
+}
+
+// Skips leading whitespace and an XML declaration; true when the first tag is <Error>.
+bool starts_with_error_tag(std::string_view body) {
+  size_t i = 0;
+  for (;;) {
+    while (i < body.size() &&
+           (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+      ++i;
+    if (body.compare(i, 2, "<?") == 0) {
+      const size_t end = body.find("?>", i);
+      if (end == std::string_view::npos) return false;
+      i = end + 2;
+      continue;
+    }
+    break;
+  }
+  if (body.compare(i, 6, "<Error") != 0) return false;
+  const size_t j = i + 6;
+  return j < body.size() && (body[j] == '>' || body[j] == ' ' || body[j] == '\t' ||
+                             body[j] == '\r' || body[j] == '\n');
+}
+
+}  // namespace
+
+std::optional<ErrorDoc> parse_error(std::string_view body) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) return std::nullopt;
+  const pugi::xml_node root = root_element(doc);
+  if (!root || local_name(root) != "Error") return std::nullopt;
+  ErrorDoc e;
+  e.code = trim(child_text(root, "Code"));
+  e.message = trim(child_text(root, "Message"));
+  e.request_id = trim(child_text(root, "RequestId"));
+  e.region = trim(child_text(root, "Region"));
+  return e;
+}
+
+bool is_error_document(std::string_view body) {
+  // Cheap test first: success bodies (ListBucketResult, object data) are not parsed twice.
+  return starts_with_error_tag(body) && parse_error(body).has_value();
+}
+
+Result<ListPage> parse_list_objects_v2(std::string_view body) {
+  pugi::xml_document doc;
+  if (!load(doc, body)) {
+    return unexpected(std::string("the server's object listing is not valid XML"));
+  }
+  const pugi::xml_node root = root_element(doc);
+  if (!root || local_name(root) != "ListBucketResult") {
+    return unexpected(std::string("the server's object listing is not a ListBucketResult"));
+  }
+  const bool url_encoded = trim(child_text(root, "EncodingType")) == "url";
+  auto decode = [&](std::string s) { return url_encoded ? url_decode_key(s) : s; };
+
+  ListPage page;
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view name = local_name(c);
+    if (name == "Contents") {
+      ListedObject o;
+      // Keys are taken verbatim (not trimmed): spaces at either end are legal in keys.
+      o.key = decode(child_text(c, "Key"));
+      const std::string size = trim(child_text(c, "Size"));
+      o.size = size.empty() ? 0 : std::strtoull(size.c_str(), nullptr, 10);
+      o.etag = unquote(trim(child_text(c, "ETag")));
+      page.objects.push_back(std::move(o));
+    } else if (name == "CommonPrefixes") {
+      page.common_prefixes.push_back(decode(child_text(c, "Prefix")));
+    }
+  }
+  page.truncated = trim(child_text(root, "IsTruncated")) == "true";
+  page.next_continuation_token = child_text(root, "NextContinuationToken");
+  if (!page.truncated) page.next_continuation_token.clear();
+  if (page.truncated && page.next_continuation_token.empty()) {
+    return unexpected(
+        std::string("the server's object listing is truncated but has no continuation token"));
+  }
+  return page;
+}
+
+std::string create_bucket_configuration(const std::string& region) {
+  if (region.empty() || region == "us-east-1") return {};
+  return "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+         "<LocationConstraint>" +
+         escape(region) + "</LocationConstraint></CreateBucketConfiguration>";
+}
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace s3up::s3::xml

@@ -1,0 +1,38 @@
+// The S3 XML documents the client reads and writes (pugixml). Internal to s3/.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "s3/client.hpp"
+#include "util/result.hpp"
+
+namespace s3up::s3::xml {
+
+// <Error><Code/><Message/><RequestId/>[<Region/>]</Error>
+struct ErrorDoc {
+  std::string code;
+  std::string message;
+  std::string request_id;
+  std::string region;  // <Region> (AuthorizationHeaderMalformed, PermanentRedirect), if any
+};
+
+// The error document in `body`, or nullopt when the body is not one (empty, another root,
+// not XML). Used for failed statuses and for 200 answers that carry an error.
+std::optional<ErrorDoc> parse_error(std::string_view body);
+
+// True when `body` is an S3 error document (root element <Error>).
+bool is_error_document(std::string_view body);
+
+// ListBucketResult of ListObjectsV2. With <EncodingType>url</EncodingType>, keys, prefixes
+// and common prefixes are decoded ('+' is a space, %XX a byte). Error: one sentence.
+Result<ListPage> parse_list_objects_v2(std::string_view body);
+
+// CreateBucketConfiguration with LocationConstraint; "" for us-east-1 (no body wanted).
+std::string create_bucket_configuration(const std::string& region);
+
+// Escapes & < > " ' for element text.
+std::string escape(std::string_view text);
+
+}  // namespace s3up::s3::xml

@@ -1,0 +1,121 @@
+#include "ui/report.hpp"
+
+namespace s3up::ui {
+
+using transfer::Outcome;
+
+Counts count_results(const std::vector<transfer::LocalFile>& files,
+                     const std::vector<transfer::FileResult>& results) {
+  Counts c;
+  for (size_t i = 0; i < results.size(); ++i) {
+    switch (results[i].outcome) {
+      case Outcome::kUploaded:
+      case Outcome::kUpdated:
+        ++c.uploaded;
+        c.bytes_uploaded += files[i].size;
+        break;
+      case Outcome::kSkipped: ++c.skipped; break;
+      case Outcome::kWouldUpload: ++c.would_upload; break;
+      case Outcome::kWouldUpdate: ++c.would_update; break;
+      case Outcome::kWouldSkip: ++c.would_skip; break;
+      case Outcome::kFound: ++c.found; break;
+      case Outcome::kNotFound: ++c.not_found; break;
+      case Outcome::kFailed: ++c.failed; break;
+      case Outcome::kInterrupted: ++c.interrupted; break;
+    }
+  }
+  return c;
+}
+
+void print_target(std::ostream& out, const Style& st, const std::string& bucket,
+                  const std::string& target_path, transfer::Mode mode) {
+  if (mode == transfer::Mode::kDryRun) {
+    out << st.yellow(st.bold("DRY RUN MODE - No files will be uploaded")) << "\n";
+  }
+  out << "📦 Target: " << st.bold("s3://" + bucket + "/" + target_path +
+                                   (target_path.empty() ? "" : "/"))
+      << "\n";
+}
+
+namespace {
+
+void print_url(std::ostream& out, const Style& st, const std::string& url) {
+  if (!url.empty()) out << "  🔗 " << st.dim(url) << "\n";
+}
+
+}  // namespace
+
+void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
+                   const std::string& bucket, const std::vector<transfer::LocalFile>& files,
+                   const std::vector<transfer::FileResult>& results, const Counts& c) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& f = files[i];
+    const auto& r = results[i];
+    const std::string size = format_size(f.size);
+    switch (r.outcome) {
+      case Outcome::kUploaded:
+      case Outcome::kUpdated:
+        out << st.green("✓") << " " << f.display << " (" << size << ")\n";
+        print_url(out, st, r.url);
+        break;
+      case Outcome::kSkipped:
+        out << st.yellow("↻") << " " << f.display << " (skipped - "
+            << (r.note.empty() ? "identical" : r.note) << ", " << size << ")\n";
+        print_url(out, st, r.url);
+        break;
+      case Outcome::kFound:
+        out << st.green("✓") << " " << f.display << "\n";
+        print_url(out, st, r.url);
+        break;
+      case Outcome::kNotFound:
+        out << st.yellow("⚠") << " " << f.display << " (not found on S3)\n";
+        break;
+      case Outcome::kWouldUpload:
+        out << "  " << st.green("WOULD UPLOAD") << " " << f.display << " → s3://" << bucket
+            << "/" << f.key << " (" << size << ")\n";
+        break;
+      case Outcome::kWouldUpdate:
+        out << "  " << st.yellow("WOULD UPDATE") << " " << f.display << " → s3://" << bucket << "/" << f.key
+            << " (" << size << ")\n";
+        break;
+      case Outcome::kWouldSkip:
+        out << "  " << st.dim("WOULD SKIP") << " " << f.display
+            << (r.note.empty() ? "" : " (" + r.note + ")") << "\n";
+        break;
+      case Outcome::kFailed:
+      case Outcome::kInterrupted:
+        out << st.red("✗") << " " << f.display << " - " << r.error << "\n";
+        break;
+    }
+  }
+  out << "\n";
+  switch (mode) {
+    case transfer::Mode::kUpload:
+      out << st.bold("Summary: " + std::to_string(c.uploaded) + " uploaded, " +
+                     std::to_string(c.skipped) + " skipped, " + std::to_string(c.failed) +
+                     " failed" +
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
+                                    : ""))
+          << "\n";
+      break;
+    case transfer::Mode::kDryRun:
+      out << st.bold("Summary (dry run): " + std::to_string(c.would_upload) +
+                     " would upload, " + std::to_string(c.would_update) + " would update, " +
+                     std::to_string(c.would_skip) + " would skip, " +
+                     std::to_string(c.failed) + " failed" +
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
+                                    : ""))
+          << "\n";
+      break;
+    case transfer::Mode::kUrlOnly:
+      out << st.bold("Summary: " + std::to_string(c.found) + " URL(s) generated, " +
+                     std::to_string(c.not_found) + " not found" +
+                     (c.failed ? ", " + std::to_string(c.failed) + " failed" : "") +
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
+                                    : ""))
+          << "\n";
+      break;
+  }
+}
+
+}  // namespace s3up::ui

@@ -1,0 +1,206 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <curl/curl.h>
+
+namespace s3up::itest {
+
+Server load_server() {
+  Server s;
+  const char* dir = std::getenv("S3UPLOAD_TEST_SERVER_DIR");
+  if (!dir) {
+    s.unavailable_reason = "S3UPLOAD_TEST_SERVER_DIR is not set (run through ctest)";
+    return s;
+  }
+  if (fs::exists(fs::path(dir) / "unavailable")) {
+    std::ifstream in(fs::path(dir) / "unavailable");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    s.unavailable_reason = "server not available here: " + ss.str();
+    return s;
+  }
+  std::ifstream in(fs::path(dir) / "env");
+  if (!in) {
+    s.unavailable_reason = std::string("no env file in ") + dir + " (did the server start?)";
+    return s;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    s.env[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return s;
+}
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+RunResult run_s3upload(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env, const fs::path& cwd) {
+  TempDir io;
+  fs::create_directories(io.path() / "home");
+  std::map<std::string, std::string> full = {
+      {"PATH", "/usr/local/bin:/usr/bin:/bin"},
+      {"HOME", (io.path() / "home").string()},
+      {"LANG", "C.UTF-8"},
+  };
+  for (const auto& [k, v] : env) full[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_strings = {S3UPLOAD_BINARY};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string();
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int n = open("/dev/null", O_RDONLY);
+    dup2(n, 0);
+    dup2(o, 1);
+    dup2(e, 2);
+    if (chdir(cwd.c_str()) != 0) _exit(126);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  RunResult r;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  return r;
+}
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("s3up-it-" + std::to_string(rd()) + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path TempDir::write(const std::string& rel, const std::string& data) const {
+  fs::path p = path_ / fs::u8path(rel);
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << data;
+  return p;
+}
+
+std::string random_bytes(size_t n, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(gen() & 0xff);
+  return s;
+}
+
+std::string unique_prefix(const std::string& name) {
+  std::random_device rd;
+  return "it/" + name + "-" + std::to_string(rd() % 1000000);
+}
+
+Bucket::Bucket(const Server& s) {
+  loop_ = std::make_unique<http::EventLoop>();
+  s3::ClientConfig cc;
+  cc.endpoint = s3::make_endpoint(s.get("AWS_ENDPOINT_URL"), s.get("AWS_REGION"), true);
+  cc.region = s.get("AWS_REGION");
+  cc.bucket = s.get("S3_BUCKET");
+  cc.credentials.access_key_id = s.get("AWS_ACCESS_KEY_ID");
+  cc.credentials.secret_access_key = s.get("AWS_SECRET_ACCESS_KEY");
+  client_ = std::make_unique<s3::Client>(*loop_, cc);
+}
+
+std::map<std::string, uint64_t> Bucket::list(const std::string& prefix) {
+  auto r = s3::list_all_sync(*client_, prefix);
+  if (!r) throw std::runtime_error("list failed: " + r.error().describe());
+  std::map<std::string, uint64_t> out;
+  for (const auto& o : *r) out[o.key] = o.size;
+  return out;
+}
+
+std::string Bucket::get(const std::string& key) {
+  auto r = s3::get_object_sync(*client_, key);
+  if (!r) throw std::runtime_error("get " + key + " failed: " + r.error().describe());
+  return *r;
+}
+
+s3::S3Result<s3::ObjectInfo> Bucket::head(const std::string& key) {
+  return s3::head_object_sync(*client_, key);
+}
+
+void Bucket::put(const std::string& key, const std::string& data) {
+  auto r = s3::put_object_data_sync(*client_, key, data);
+  if (!r) throw std::runtime_error("put " + key + " failed: " + r.error().describe());
+}
+
+namespace {
+size_t collect(char* p, size_t sz, size_t n, void* ud) {
+  static_cast<std::string*>(ud)->append(p, sz * n);
+  return sz * n;
+}
+}  // namespace
+
+std::pair<long, std::string> http_get(const std::string& url) {
+  CURL* c = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  long status = 0;
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  return {status, body};
+}
+
+std::vector<std::string> urls_in(const std::string& out) {
+  std::vector<std::string> urls;
+  std::istringstream in(out);
+  std::string line;
+  const std::string marker = "🔗 ";
+  while (std::getline(in, line)) {
+    auto p = line.find(marker);
+    if (p != std::string::npos) urls.push_back(line.substr(p + marker.size()));
+  }
+  return urls;
+}
+
+int count_lines(const std::string& out, const std::string& prefix) {
+  std::istringstream in(out);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+}  // namespace s3up::itest

@@ -1,0 +1,81 @@
+// Shared pieces of the integration tests: the server the CTest fixture started, running the
+// s3upload binary as a user would, and an independent client to read the bucket back.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/event_loop.hpp"
+#include "s3/client.hpp"
+
+namespace s3up::itest {
+
+namespace fs = std::filesystem;
+
+// KEY=VALUE lines of the env file scripts/s3-server.sh wrote.
+struct Server {
+  std::map<std::string, std::string> env;
+  std::string unavailable_reason;  // non-empty: the server could not be started here
+  std::string get(const std::string& k) const {
+    auto it = env.find(k);
+    return it == env.end() ? "" : it->second;
+  }
+};
+// Reads $S3UPLOAD_TEST_SERVER_DIR/env.
+Server load_server();
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs the s3upload binary with a clean environment: PATH, HOME (a private temp dir, so no
+// ~/.aws is read), LANG, then `env` on top; in `cwd`.
+RunResult run_s3upload(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env, const fs::path& cwd);
+
+// A temporary directory removed at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& rel, const std::string& data) const;
+
+ private:
+  fs::path path_;
+};
+
+// Deterministic pseudo-random bytes.
+std::string random_bytes(size_t n, uint32_t seed);
+// A prefix unique to this test run.
+std::string unique_prefix(const std::string& name);
+
+// An S3 client (our own library) pointed at the test server; the server checks every
+// signature, so reading back through it is an independent witness.
+class Bucket {
+ public:
+  explicit Bucket(const Server& s);
+  std::map<std::string, uint64_t> list(const std::string& prefix);  // key -> size
+  std::string get(const std::string& key);                          // throws on failure
+  s3::S3Result<s3::ObjectInfo> head(const std::string& key);
+  void put(const std::string& key, const std::string& data);
+  s3::Client& client() { return *client_; }
+
+ private:
+  std::unique_ptr<http::EventLoop> loop_;
+  std::unique_ptr<s3::Client> client_;
+};
+
+// Plain HTTP GET (no signing), for presigned URLs. Returns status and body.
+std::pair<long, std::string> http_get(const std::string& url);
+
+// The presigned URLs printed after "🔗 " in s3upload's output, in order.
+std::vector<std::string> urls_in(const std::string& out);
+// Count of lines starting with `prefix`.
+int count_lines(const std::string& out, const std::string& prefix);
+
+}  // namespace s3up::itest

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "ui/format.hpp"
+#include "ui/progress.hpp"
+#include "ui/report.hpp"
+
+using namespace s3up;
+
+TEST(FormatSize, PowersOf1024WithTwoDecimals) {
+  EXPECT_EQ(ui::format_size(0), "0 B");
+  EXPECT_EQ(ui::format_size(1023), "1023 B");
+  EXPECT_EQ(ui::format_size(1024), "1.00 KB");
+  EXPECT_EQ(ui::format_size(2 * 1024 * 1024), "2.00 MB");
+  EXPECT_EQ(ui::format_size(static_cast<uint64_t>(15.2 * 1024 * 1024)), "15.20 MB");
+  EXPECT_EQ(ui::format_size(5ull << 30), "5.00 GB");
+}
+
+TEST(FormatDuration, Shapes) {
+  EXPECT_EQ(ui::format_duration(std::chrono::seconds(42)), "42s");
+  EXPECT_EQ(ui::format_duration(std::chrono::seconds(185)), "3m05s");
+  EXPECT_EQ(ui::format_duration(std::chrono::seconds(3720)), "1h02m");
+}
+
+TEST(Style, NoColourMeansNoEscapes) {
+  ui::Style plain{false};
+  EXPECT_EQ(plain.green("x"), "x");
+  ui::Style col{true};
+  EXPECT_EQ(col.green("x"), "\x1b[32mx\x1b[0m");
+}
+
+namespace {
+
+transfer::LocalFile file(std::string display, uint64_t size, std::string error = "") {
+  transfer::LocalFile f;
+  f.display = display;
+  f.key = "up/" + display;
+  f.size = size;
+  f.error = std::move(error);
+  return f;
+}
+
+transfer::FileResult result(transfer::Outcome o, std::string url = "", std::string error = "") {
+  transfer::FileResult r;
+  r.outcome = o;
+  r.url = std::move(url);
+  r.error = std::move(error);
+  return r;
+}
+
+}  // namespace
+
+TEST(Report, UploadOutputKeepsEveryFileAndCounts) {
+  using transfer::Outcome;
+  std::vector<transfer::LocalFile> files = {file("a.mp4", 2 * 1024 * 1024), file("b.mp4", 10),
+                                            file("c.mp4", 1, "boom")};
+  std::vector<transfer::FileResult> results = {result(Outcome::kUploaded, "https://u/a"),
+                                               result(Outcome::kSkipped, "https://u/b"),
+                                               result(Outcome::kFailed, "", "boom")};
+  auto counts = ui::count_results(files, results);
+  std::ostringstream out;
+  ui::print_results(out, ui::Style{false}, transfer::Mode::kUpload, "bkt", files, results, counts);
+  EXPECT_EQ(out.str(),
+            "✓ a.mp4 (2.00 MB)\n"
+            "  🔗 https://u/a\n"
+            "↻ b.mp4 (skipped - identical, 10 B)\n"
+            "  🔗 https://u/b\n"
+            "✗ c.mp4 - boom\n"
+            "\n"
+            "Summary: 1 uploaded, 1 skipped, 1 failed\n");
+}
+
+TEST(Report, DryRunShowsTheRealKeys) {
+  using transfer::Outcome;
+  std::vector<transfer::LocalFile> files = {file("new.mp4", 1), file("chg.mp4", 1),
+                                            file("same.mp4", 1)};
+  std::vector<transfer::FileResult> results = {
+      result(Outcome::kWouldUpload), result(Outcome::kWouldUpdate), result(Outcome::kWouldSkip)};
+  auto counts = ui::count_results(files, results);
+  std::ostringstream out;
+  ui::print_results(out, ui::Style{false}, transfer::Mode::kDryRun, "bkt", files, results, counts);
+  EXPECT_NE(out.str().find("WOULD UPLOAD new.mp4 → s3://bkt/up/new.mp4 (1 B)"), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("WOULD UPDATE chg.mp4 → s3://bkt/up/chg.mp4"), std::string::npos);
+  EXPECT_NE(out.str().find("WOULD SKIP same.mp4"), std::string::npos);
+  EXPECT_NE(out.str().find("1 would upload, 1 would update, 1 would skip, 0 failed"),
+            std::string::npos);
+}
+
+TEST(Report, UrlOnlySummary) {
+  using transfer::Outcome;
+  std::vector<transfer::LocalFile> files = {file("a.mp4", 1), file("b.mp4", 1)};
+  std::vector<transfer::FileResult> results = {result(Outcome::kFound, "https://u/a"),
+                                               result(Outcome::kNotFound)};
+  auto counts = ui::count_results(files, results);
+  std::ostringstream out;
+  ui::print_results(out, ui::Style{false}, transfer::Mode::kUrlOnly, "bkt", files, results, counts);
+  EXPECT_NE(out.str().find("⚠ b.mp4 (not found on S3)"), std::string::npos);
+  EXPECT_NE(out.str().find("Summary: 1 URL(s) generated, 1 not found"), std::string::npos);
+}
+
+TEST(Progress, FrameTracksBytesSentNotFileSizes) {
+  std::vector<transfer::LocalFile> files = {file("a.mp4", 1000), file("b.mp4", 3000)};
+  std::ostringstream err;
+  ui::TerminalProgress p(err, ui::Style{false}, files, 100);
+  p.on_start(0, files[0]);
+  p.on_bytes(0, 250);
+  auto lines = p.frame(std::chrono::steady_clock::now());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("[0/2 files] 250 B / 3.91 KB"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("[#####---------------] a.mp4 250 B/1000 B"), std::string::npos)
+      << lines[1];
+}
