@@ -18,7 +18,7 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
 
   cli.add_option("PATH", o.paths, "Files or directories to upload (directories are walked)")
       ->required()
-      ->type_name("PATH...");
+      ->type_name("");
   cli.add_option("-e,--extensions", o.extensions,
                  "Extensions to take from directories, comma-separated; '*' for every file "
                  "[default: mp4,mov]")
