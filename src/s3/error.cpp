@@ -190,7 +190,10 @@ std::string S3Error::describe() const {
   if (http_status == 403 || one_of(code, {"AccessDenied", "AllAccessDisabled", "Forbidden"})) {
     return "access denied by the server " + tag + ": check the credentials and the bucket policy";
   }
-  if (code == "NoSuchKey" || http_status == 404) {
+  if (code == "NoSuchKey") {
+    return "the object does not exist " + tag;
+  }
+  if (http_status == 404) {
     return "the object or bucket was not found " + tag;
   }
   if (http_status == 429 || http_status == 503 ||

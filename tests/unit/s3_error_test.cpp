@@ -171,6 +171,7 @@ TEST(S3ErrorDescribe, ServerSide) {
             "the server failed with an internal error (200 InternalError): try again later");
   EXPECT_EQ(http_error(404, "NoSuchBucket").describe(),
             "the bucket does not exist (404 NoSuchBucket): check the bucket name and the endpoint");
+  EXPECT_EQ(http_error(404, "NoSuchKey").describe(), "the object does not exist (404 NoSuchKey)");
   EXPECT_EQ(http_error(404, "NotFound").describe(),
             "the object or bucket was not found (404 NotFound)");
   EXPECT_EQ(http_error(400, "BadDigest").describe(),
