@@ -41,6 +41,10 @@ fi
 # Which packages are not installed yet? (dpkg-query prints "install ok installed")
 missing=()
 for pkg in "${packages[@]}"; do
+  # A nodejs from NodeSource bundles npm (and conflicts with Debian's npm package).
+  if [[ "$pkg" == npm ]] && command -v npm >/dev/null 2>&1; then
+    continue
+  fi
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   if [[ "$status" != "install ok installed" ]]; then
     missing+=("$pkg")
@@ -63,8 +67,8 @@ if ((EUID != 0)); then
 fi
 
 echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-  "${missing[@]}"
+# Wait for a dpkg/apt lock held by someone else instead of failing at once.
+apt=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+"${apt[@]}" update
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 echo "install-deps: done"

@@ -17,13 +17,26 @@
 #        Exit 77: the server software is not installed; DIR/unavailable holds the reason.
 #        Other: failure; everything started has been stopped again.
 # stop   Stops every process started for DIR (TERM, then KILL). Always exits 0.
-# env    Prints DIR/env.
+# env    Prints DIR/env (exit 77 if DIR/unavailable, 1 if there is no env).
 #
-# Environment: S3_SERVER_TIMEOUT (seconds to wait for the server, default 60).
+# Servers (all bound to 127.0.0.1):
+#   swift   OpenStack Swift + s3api (Debian packages): memcached, account, container,
+#           object (2 workers) and proxy (2 workers) servers, rings and swift.conf in DIR
+#           (/etc/swift is not used). Keys test:tester / testing.
+#   moto    moto_server; keys created through its IAM API at start.
+#   s3rver  npm s3rver@3.7.1 (installed once into ~/.cache/s3upload/s3rver). Keys
+#           S3RVER / S3RVER (not checked).
+#
+# Environment:
+#   S3_SERVER_TIMEOUT              seconds to wait for the server (default 60)
+#   S3_SERVER_SWIFT_MAX_FILE_SIZE  Swift's largest single object / part in bytes
+#                                  (default 5368709122 = 5 GiB + 2, Swift's default; S3
+#                                  allows 5 GiB per PUT or part, any size via multipart)
 set -euo pipefail
 
 PROG=s3-server
 READY_TIMEOUT=${S3_SERVER_TIMEOUT:-60}
+SWIFT_MAX_FILE_SIZE=${S3_SERVER_SWIFT_MAX_FILE_SIZE:-5368709122}
 REGION=us-east-1
 S3RVER_VERSION=3.7.1
 MARKER=.s3-server-dir
@@ -44,14 +57,12 @@ msg() { echo "$PROG: $*" >&2; }
 # Prints the pids of processes whose environment has S3_SERVER_DIR=$1.
 marked_pids() {
   local f pid
-  for f in /proc/[0-9]*/environ; do
-    [[ -r "$f" ]] || continue
-    if grep -qzxF -- "S3_SERVER_DIR=$1" "$f" 2>/dev/null; then
-      pid=${f#/proc/}
-      pid=${pid%/environ}
-      [[ "$pid" != "$$" && "$pid" != "$BASHPID" ]] && echo "$pid"
-    fi
-  done
+  # One grep over all processes (zombies have an empty environ and do not match).
+  while read -r f; do
+    pid=${f#/proc/}
+    pid=${pid%/environ}
+    [[ "$pid" != "$$" && "$pid" != "$BASHPID" ]] && echo "$pid"
+  done < <(grep -lzxF -- "S3_SERVER_DIR=$1" /proc/[0-9]*/environ 2>/dev/null)
   return 0
 }
 
@@ -110,6 +121,7 @@ spawn() {
   rm -f "$pidfile"
   # The inner shell writes its own pid (= session and process group id, since setsid
   # may fork) and then execs the server.
+  # shellcheck disable=SC2016 # $$ and $0 are expanded by the inner shell
   S3_SERVER_DIR="$DIR" setsid sh -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' \
     "$pidfile" "$@" >"$log" 2>&1 </dev/null &
   for ((i = 0; i < 100; i++)); do
@@ -121,6 +133,7 @@ spawn() {
   fi
   echo "$(cat "$pidfile") $name" >>"$DIR/pids"
   rm -f "$pidfile"
+  PROCS+=("$name")
 }
 
 # Is the process group recorded for NAME still alive?
@@ -133,13 +146,15 @@ alive() {
 # ---------------------------------------------------------------------------------------
 # start helpers
 
-STARTED=0     # set once processes may be running for $DIR
+STARTED=0 # set once processes may be running for $DIR
 SUCCEEDED=0
+PROCS=() # names of the processes spawned
 
 cleanup_on_exit() {
   local rc=$?
   if ((STARTED && !SUCCEEDED)); then
     stop_dir "$DIR"
+    rm -f "$DIR/env"
   fi
   exit "$rc"
 }
@@ -151,6 +166,8 @@ fail() {
     echo "---- last lines of $2 ----" >&2
     tail -n 25 "$2" >&2
     echo "----" >&2
+  elif [[ -n "${2:-}" ]]; then
+    echo "($2 is empty)" >&2
   fi
   exit 1
 }
@@ -222,20 +239,24 @@ s3curl() {
 # http_status OUTPUT: the last line printed by s3curl.
 http_status() { tail -n 1 <<<"$1"; }
 
-# wait_until DESCRIPTION LOGFILE PROCESS-NAMES -- COMMAND...: retries COMMAND (every
-# 0.25 s) until it succeeds, a process dies or READY_TIMEOUT passes.
+# wait_until DESCRIPTION LOGFILE COMMAND...: retries COMMAND (every 0.25 s) until it
+# succeeds, a spawned process dies or READY_TIMEOUT passes. COMMAND prints why it failed.
+# Exit status 2 from COMMAND is a permanent failure: no retry.
 wait_until() {
-  local what=$1 log=$2 names=() deadline name
+  local what=$1 log=$2 deadline name last rc
   shift 2
-  while [[ $1 != -- ]]; do names+=("$1"); shift; done
-  shift
   deadline=$((SECONDS + READY_TIMEOUT))
   while :; do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    for name in "${names[@]}"; do
+    rc=0
+    last=$("$@" 2>&1) || rc=$?
+    ((rc == 0)) && return 0
+    last=$(head -c 400 <<<"$last" | tr '\n' ' ')
+    ((rc == 2)) && fail "$KIND: $what failed: $last" "$log"
+    for name in "${PROCS[@]}"; do
       alive "$name" || fail "$KIND: $name exited while waiting for $what" "$DIR/$name.log"
     done
-    ((SECONDS < deadline)) || fail "$KIND: $what did not happen within ${READY_TIMEOUT}s" "$log"
+    ((SECONDS < deadline)) ||
+      fail "$KIND: $what did not happen within ${READY_TIMEOUT}s (last attempt: $last)" "$log"
     sleep 0.25
   done
 }
@@ -247,18 +268,51 @@ s3_status() { # METHOD PATH -> prints the HTTP status
   out=$(s3curl "$ACCESS_KEY" "$SECRET_KEY" s3 "$ENDPOINT$2" -o /dev/null "${method[@]}" 2>/dev/null) || true
   http_status "$out"
 }
-s3_list_ok() { [[ $(s3_status GET /) == 200 ]]; }
-bucket_exists() { [[ $(s3_status HEAD "/$BUCKET") == 200 ]]; }
+s3_list_ok() {
+  local out
+  out=$(s3curl "$ACCESS_KEY" "$SECRET_KEY" s3 "$ENDPOINT/" 2>&1) || true
+  [[ $(http_status "$out") == 200 ]] && return 0
+  echo "$out"
+  return 1
+}
 
-create_bucket() {
+# 5xx or no answer: worth a retry (exit 1); anything else unexpected: permanent (exit 2).
+retry_or_fail() { # STATUS OUTPUT
+  echo "HTTP $1: $2"
+  [[ $1 == 000 || $1 == 5* ]] && return 1
+  return 2
+}
+
+try_create_bucket() {
   local out status
   out=$(s3curl "$ACCESS_KEY" "$SECRET_KEY" s3 "$ENDPOINT/$BUCKET" -X PUT 2>&1) || true
   status=$(http_status "$out")
   case "$status" in
-    200 | 409) ;; # 409: BucketAlreadyOwnedByYou / BucketAlreadyExists
-    *) fail "$KIND: creating bucket $BUCKET failed (HTTP $status): $(head -c 600 <<<"$out" | tr '\n' ' ')" "$1" ;;
+    200 | 409) return 0 ;; # 409: BucketAlreadyOwnedByYou / BucketAlreadyExists
+    *) retry_or_fail "$status" "$out" ;;
   esac
-  bucket_exists || fail "$KIND: bucket $BUCKET does not exist after creating it" "$1"
+}
+
+# PUT and DELETE an empty object: proves that the whole data path (for Swift: proxy,
+# account, container and object servers) answers.
+probe_object() {
+  local url="$ENDPOINT/$BUCKET/.s3-server-probe" out status
+  out=$(s3curl "$ACCESS_KEY" "$SECRET_KEY" s3 "$url" -X PUT --data-binary '' 2>&1) || true
+  status=$(http_status "$out")
+  [[ $status == 200 ]] || { retry_or_fail "$status" "PUT $out"; return; }
+  out=$(s3curl "$ACCESS_KEY" "$SECRET_KEY" s3 "$url" -X DELETE 2>&1) || true
+  status=$(http_status "$out")
+  [[ $status == 204 || $status == 200 ]] || { retry_or_fail "$status" "DELETE $out"; return; }
+}
+
+# finish_start LOGFILE: waits for the S3 API, creates the bucket and checks it.
+finish_start() {
+  # The first requests can race the workers: retry a signed listing until it answers.
+  wait_until "a signed ListBuckets answering 200" "$1" s3_list_ok
+  wait_until "creating bucket $BUCKET" "$1" try_create_bucket
+  wait_until "a test object PUT+DELETE in bucket $BUCKET" "$1" probe_object
+  [[ $(s3_status HEAD "/$BUCKET") == 200 ]] ||
+    fail "$KIND: bucket $BUCKET does not exist after creating it" "$1"
 }
 
 write_env() {
@@ -291,13 +345,15 @@ swift_python() {
 }
 
 start_swift() {
-  local p ports mc_port acct_port cont_port obj_port py user srv
+  local p mc_port acct_port cont_port obj_port py user srv
   for p in swift-proxy-server swift-account-server swift-container-server \
     swift-object-server swift-ring-builder; do
     command -v "$p" >/dev/null 2>&1 || unavailable "$p is not installed"
   done
   command -v memcached >/dev/null 2>&1 || unavailable "memcached is not installed"
   py=$(swift_python) || unavailable "the swift python package is not importable"
+  [[ "$SWIFT_MAX_FILE_SIZE" =~ ^[0-9]+$ ]] ||
+    fail "swift: S3_SERVER_SWIFT_MAX_FILE_SIZE is not a number: $SWIFT_MAX_FILE_SIZE"
   user=$(id -un)
 
   read -r mc_port acct_port cont_port obj_port p <<<"$(pick_ports 5)"
@@ -324,7 +380,7 @@ default = yes
 [swift-constraints]
 # Largest single object (S3: single PUT / one part). Swift's default is 5 GiB + 2, like
 # S3's 5 GiB limit; larger objects go through multipart uploads (SLO manifests).
-max_file_size = 5368709122
+max_file_size = $SWIFT_MAX_FILE_SIZE
 EOF
   cat >"$DIR/swift-server.py" <<'EOF'
 # Launcher: run a Swift WSGI server with swift.conf taken from argv[1].
@@ -387,7 +443,11 @@ bind_ip = 127.0.0.1
 user = $user
 swift_dir = $DIR
 disable_fallocate = true
-log_level = INFO"
+# fail fast when a port was taken meanwhile (default: retry binding for 30 s)
+bind_timeout = 5
+log_level = INFO
+# not /dev/log: keep test traffic out of the system log (the servers log to stderr)
+log_address = $DIR/no-syslog"
 
   cat >"$DIR/account-server.conf" <<EOF
 [DEFAULT]
@@ -436,7 +496,9 @@ workers = 2
 user = $user
 swift_dir = $DIR
 log_name = proxy-server
+bind_timeout = 5
 log_level = INFO
+log_address = $DIR/no-syslog
 
 [pipeline:main]
 pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server
@@ -497,18 +559,19 @@ use = egg:swift#symlink
 EOF
 
   # memcached refuses to run as root without -u.
-  spawn memcached "$DIR/memcached.log" memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 -u "$user"
+  local mc_user=()
+  ((EUID == 0)) && mc_user=(-u "$user")
+  spawn memcached "$DIR/memcached.log" memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 64 \
+    "${mc_user[@]}"
   for srv in account container object proxy; do
-    # -v: log to stderr (= DIR/$srv.log) as well as to syslog.
+    # -v: log to stderr, i.e. DIR/$srv.log (log_address names no socket, so the syslog
+    # handler falls back to UDP to localhost:514, which nothing needs to receive).
     # shellcheck disable=SC2086 # $py may be "/usr/bin/env python3"
     spawn "$srv" "$DIR/$srv.log" $py "$DIR/swift-server.py" "$DIR/swift.conf" \
       "$srv-server" "$DIR/$srv-server.conf" -v
   done
 
-  # The first requests can race the workers: retry a signed listing until it answers.
-  wait_until "a signed ListBuckets answering 200" "$DIR/proxy.log" \
-    memcached account container object proxy -- s3_list_ok
-  create_bucket "$DIR/proxy.log"
+  finish_start "$DIR/proxy.log"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -531,7 +594,7 @@ moto_iam() {
   sed '$d' <<<"$out"
 }
 
-moto_up() { curl -sf --max-time 5 -o /dev/null "$ENDPOINT/moto-api/data.json"; }
+moto_up() { curl -sSf --max-time 5 -o /dev/null "$ENDPOINT/moto-api/data.json"; }
 
 start_moto() {
   command -v moto_server >/dev/null 2>&1 || unavailable "moto_server is not installed"
@@ -542,7 +605,7 @@ start_moto() {
 
   spawn moto "$DIR/moto.log" env INITIAL_NO_AUTH_ACTION_COUNT=3 \
     moto_server -H 127.0.0.1 -p "$PORT"
-  wait_until "moto_server answering" "$DIR/moto.log" moto -- moto_up
+  wait_until "moto_server answering" "$DIR/moto.log" moto_up
 
   local user=s3upload policy out
   policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
@@ -554,14 +617,13 @@ start_moto() {
   if [[ -z "$ACCESS_KEY" || -z "$SECRET_KEY" ]]; then
     fail "moto: could not parse the access key from CreateAccessKey: $(head -c 600 <<<"$out" | tr '\n' ' ')" "$DIR/moto.log"
   fi
-  wait_until "a signed ListBuckets answering 200" "$DIR/moto.log" moto -- s3_list_ok
-  create_bucket "$DIR/moto.log"
+  finish_start "$DIR/moto.log"
 }
 
 # ---------------------------------------------------------------------------------------
 # s3rver
 
-s3rver_up() { curl -sf --max-time 5 -o /dev/null "$ENDPOINT/"; }
+s3rver_up() { curl -sSf --max-time 5 -o /dev/null "$ENDPOINT/"; }
 
 start_s3rver() {
   command -v node >/dev/null 2>&1 || unavailable "node is not installed"
@@ -589,9 +651,8 @@ start_s3rver() {
   # Without --no-vhost-buckets list pagination answers 500.
   spawn s3rver "$DIR/s3rver.log" node --openssl-legacy-provider "$js" -d "$DIR/data" \
     -a 127.0.0.1 -p "$PORT" --no-vhost-buckets --silent
-  wait_until "s3rver answering" "$DIR/s3rver.log" s3rver -- s3rver_up
-  wait_until "a ListBuckets answering 200" "$DIR/s3rver.log" s3rver -- s3_list_ok
-  create_bucket "$DIR/s3rver.log"
+  wait_until "s3rver answering" "$DIR/s3rver.log" s3rver_up
+  finish_start "$DIR/s3rver.log"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -643,11 +704,33 @@ cmd_start() {
   trap cleanup_on_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-  local t0=$SECONDS
-  "start_$KIND"
-  write_env
+
+  # A port picked as free can be taken by someone else before the server binds it: then
+  # start again with new ports (not when --port was given).
+  local t0=$SECONDS attempt rc
+  for attempt in 1 2 3; do
+    set +e
+    (
+      set -e
+      "start_$KIND"
+      write_env
+    )
+    rc=$?
+    set -e
+    ((rc == 0)) && break
+    if ((rc == 77)) || [[ -n "$PORT" ]] || ((attempt == 3)) ||
+      ! grep -qs -e 'Address already in use' -e 'EADDRINUSE' -e 'Could not bind' "$DIR"/*.log; then
+      exit "$rc"
+    fi
+    msg "$KIND: a port was taken meanwhile; retrying with other ports"
+    stop_dir "$DIR"
+    find "$DIR" -mindepth 1 -maxdepth 1 ! -name "$MARKER" -exec rm -rf {} +
+    touch "$DIR/pids"
+  done
   SUCCEEDED=1
-  msg "$KIND is up at $ENDPOINT (bucket $BUCKET) after $((SECONDS - t0))s; env in $DIR/env"
+  local endpoint
+  endpoint=$(sed -n 's/^AWS_ENDPOINT_URL=//p' "$DIR/env")
+  msg "$KIND is up at $endpoint (bucket $BUCKET) after $((SECONDS - t0))s; env in $DIR/env"
 }
 
 main() {
@@ -663,11 +746,15 @@ main() {
       ;;
     env)
       [[ $# -eq 1 ]] || usage
-      if [[ ! -f "$1/env" ]]; then
-        msg "no server environment in $1${1:+ (}$([[ -f "$1/unavailable" ]] && cat "$1/unavailable")${1:+)}"
+      if [[ -f "$1/env" ]]; then
+        cat "$1/env"
+      elif [[ -f "$1/unavailable" ]]; then
+        msg "no server in $1: $(cat "$1/unavailable")"
+        exit 77
+      else
+        msg "no server environment in $1 (no $1/env)"
         exit 1
       fi
-      cat "$1/env"
       ;;
     -h | --help | help) usage ;;
     *) msg "unknown command: $cmd"; usage ;;

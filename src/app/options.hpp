@@ -19,6 +19,14 @@ struct Options {
   bool flatten = false;
   bool no_progress = false;
   bool verbose = false;
+  // Transfer engine.
+  std::string multipart_threshold = "16MiB";
+  std::string part_size = "16MiB";
+  int max_requests = 16;     // part uploads / connections in flight across all files
+  int max_retries = 5;       // per request
+  int timeout_seconds = 60;  // connect timeout and stall timeout
+  double max_speed_mbps = 0; // MiB/s across all transfers; 0 = unlimited
+  bool no_list = false;      // HEAD every file instead of one listing of the prefix
   config::Overrides overrides;
 };
 

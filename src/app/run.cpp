@@ -14,6 +14,7 @@
 #include "http/event_loop.hpp"
 #include "s3/client.hpp"
 #include "transfer/engine.hpp"
+#include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
 #include "ui/format.hpp"
 #include "ui/progress.hpp"
@@ -131,7 +132,10 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   }
 
   http::LoopOptions lo;
-  lo.max_connections = std::max(opts.max_concurrent, 1);
+  lo.max_connections = std::max(opts.max_requests, opts.max_concurrent);
+  lo.connect_timeout = std::chrono::seconds(std::min(opts.timeout_seconds, 30));
+  lo.stall_timeout = std::chrono::seconds(opts.timeout_seconds);
+  lo.max_bytes_per_second = static_cast<uint64_t>(opts.max_speed_mbps * 1024.0 * 1024.0);
   if (auto ca = env.get("AWS_CA_BUNDLE"); ca && !ca->empty()) lo.ca_bundle = *ca;
   http::EventLoop loop(lo);
 
@@ -140,6 +144,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   cc.region = cfg.region;
   cc.bucket = cfg.bucket;
   cc.credentials = *creds;
+  cc.retry.max_retries = opts.max_retries;
   s3::Client client(loop, cc);
   spdlog::debug("endpoint {}://{} ({}), region {}", cc.endpoint.scheme, cc.endpoint.host,
                 cc.endpoint.path_style ? "path style" : "virtual hosted", cfg.region);
@@ -148,6 +153,11 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   eo.mode = mode;
   eo.max_concurrent = opts.max_concurrent;
   eo.url_expiry = std::chrono::hours(opts.url_expiry_hours);
+  eo.max_requests = opts.max_requests;
+  eo.multipart_threshold = *transfer::parse_size(opts.multipart_threshold);  // checked by cli
+  eo.part_size = *transfer::parse_size(opts.part_size);
+  eo.use_listing = !opts.no_list;
+  transfer::EngineStats stats;
 
   std::unique_ptr<ui::TerminalProgress> progress;
   if (!opts.no_progress && isatty(STDERR_FILENO) == 1) {
@@ -157,10 +167,13 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   std::vector<transfer::FileResult> results;
   {
     SignalScope signals(&loop);
-    results = transfer::run_transfers(client, files, eo, progress.get());
+    results = transfer::run_transfers(client, files, eo, progress.get(), &stats);
   }
   if (progress) progress->clear();
 
+  spdlog::debug("requests: {} HEAD, {} LIST, {} PUT, {} UploadPart; {} multipart upload(s) aborted",
+                stats.head_requests, stats.list_requests, stats.put_requests, stats.part_requests,
+                stats.aborted_uploads);
   ui::Counts counts = ui::count_results(files, results);
   ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
   out.flush();

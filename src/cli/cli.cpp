@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "transfer/part_plan.hpp"
+
 namespace s3up::cli {
 
 ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -56,6 +58,32 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   cli.add_flag("--follow-symlinks", o.follow_symlinks, "Follow symbolic links while walking");
   cli.add_flag("--no-progress", o.no_progress, "Do not draw progress bars");
   cli.add_flag("-v,--verbose", o.verbose, "Log requests and decisions to stderr");
+  cli.add_option("--multipart-threshold", o.multipart_threshold,
+                 "Files this large or larger go up in parts")
+      ->default_val("16MiB")
+      ->type_name("SIZE");
+  cli.add_option("--part-size", o.part_size,
+                 "Part size for multipart uploads, 5MiB-5GiB (grown automatically so no file "
+                 "needs more than 10,000 parts)")
+      ->default_val("16MiB")
+      ->type_name("SIZE");
+  cli.add_option("--max-requests", o.max_requests,
+                 "Requests (connections) in flight at once across all files")
+      ->default_val(16)
+      ->type_name("N");
+  cli.add_option("--max-retries", o.max_retries, "Retries per request for transient failures")
+      ->default_val(5)
+      ->type_name("N");
+  cli.add_option("--timeout", o.timeout_seconds,
+                 "Seconds to wait for a connection, or for a stalled transfer to move")
+      ->default_val(60)
+      ->type_name("SECONDS");
+  cli.add_option("--max-speed-mbps", o.max_speed_mbps,
+                 "Upload speed cap in MiB/s shared by all transfers (0 = unlimited)")
+      ->default_val(0)
+      ->type_name("MIBPS");
+  cli.add_flag("--no-list", o.no_list,
+               "Check each file with HEAD instead of listing the target prefix once");
 
   try {
     cli.parse(argc, argv);
@@ -79,6 +107,31 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
     problems.push_back("--url-expiry-hours must be between 1 and 168 (7 days, S3's limit for "
                        "presigned URLs); got " +
                        std::to_string(o.url_expiry_hours));
+  }
+  for (auto [flag, text] : {std::pair{"--multipart-threshold", &o.multipart_threshold},
+                             std::pair{"--part-size", &o.part_size}}) {
+    auto size = transfer::parse_size(*text);
+    if (!size) problems.push_back(std::string(flag) + ": " + size.error());
+  }
+  if (auto ps = transfer::parse_size(o.part_size);
+      ps && (*ps < transfer::kMinPartSize || *ps > transfer::kMaxPartSize)) {
+    problems.push_back("--part-size must be between 5MiB and 5GiB (S3's limits); got " +
+                       o.part_size);
+  }
+  if (o.max_requests < 1 || o.max_requests > 1024) {
+    problems.push_back("--max-requests must be between 1 and 1024 (got " +
+                       std::to_string(o.max_requests) + ")");
+  }
+  if (o.max_retries < 0 || o.max_retries > 100) {
+    problems.push_back("--max-retries must be between 0 and 100 (got " +
+                       std::to_string(o.max_retries) + ")");
+  }
+  if (o.timeout_seconds < 1 || o.timeout_seconds > 3600) {
+    problems.push_back("--timeout must be between 1 and 3600 seconds (got " +
+                       std::to_string(o.timeout_seconds) + ")");
+  }
+  if (!(o.max_speed_mbps >= 0) || o.max_speed_mbps > 1e6) {
+    problems.push_back("--max-speed-mbps must be 0 (unlimited) or a positive MiB/s value");
   }
   if (o.url_only && o.dry_run) {
     problems.push_back("--url-only and --dry-run cannot be used together: pick one");

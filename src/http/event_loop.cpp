@@ -71,6 +71,8 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   curl_off_t reported_upload = 0;
   bool body_failed = false;
+  bool paused = false;                // waiting for rate-limit tokens
+  struct RateLimiter* limiter = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -101,10 +103,51 @@ size_t on_write(char* data, size_t size, size_t nmemb, void* userp) {
   return size * nmemb;
 }
 
+// A token bucket shared by every transfer of one loop: bytes per second with a small burst,
+// so the measured rate stays close to the cap over any few seconds.
+struct RateLimiter {
+  uint64_t rate = 0;  // bytes per second; 0 = unlimited
+  double tokens = 0;
+  double burst = 0;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+
+  void refill() {
+    const auto now = std::chrono::steady_clock::now();
+    const double dt = std::chrono::duration<double>(now - last).count();
+    last = now;
+    tokens = std::min(burst, tokens + dt * static_cast<double>(rate));
+  }
+  // Bytes a read may produce now (0: pause).
+  size_t grant(size_t want) {
+    refill();
+    if (tokens < 1) return 0;
+    const size_t n = std::min(want, static_cast<size_t>(tokens));
+    tokens -= static_cast<double>(n);
+    return n;
+  }
+  // Milliseconds until a useful amount of tokens is back.
+  int wait_ms() const {
+    const double need = std::min(burst, 16384.0) - tokens;
+    if (need <= 0) return 0;
+    return static_cast<int>(need * 1000.0 / static_cast<double>(rate)) + 1;
+  }
+};
+
 size_t on_read(char* buf, size_t size, size_t nitems, void* userp) {
   auto* t = static_cast<Transfer*>(userp);
   if (!t->req.body) return 0;
-  const int64_t got = t->req.body->read(buf, size * nitems);
+  size_t want = size * nitems;
+  if (t->limiter != nullptr && t->req.body->size() > 0) {
+    want = t->limiter->grant(want);
+    if (want == 0) {
+      t->paused = true;
+      return CURL_READFUNC_PAUSE;
+    }
+  }
+  const int64_t got = t->req.body->read(buf, want);
+  if (t->limiter != nullptr && got >= 0 && static_cast<size_t>(got) < want) {
+    t->limiter->tokens += static_cast<double>(want - static_cast<size_t>(got));  // unused grant
+  }
   if (got < 0) {
     t->body_failed = true;
     return CURL_READFUNC_ABORT;
@@ -162,9 +205,20 @@ struct EventLoop::Impl {
   std::priority_queue<Timer, std::vector<Timer>, TimerLater> timers;
   uint64_t timer_seq = 0;
   std::atomic<bool> interrupted{false};
+  std::mutex posted_mu;
+  std::vector<std::function<void()>> posted;  // guarded by posted_mu
+  std::atomic<size_t> posted_count{0};
+  int holds = 0;
+  RateLimiter limiter;
 
   explicit Impl(LoopOptions o) : opts(std::move(o)) {
     if (opts.max_connections < 1) opts.max_connections = 1;
+    if (opts.max_bytes_per_second > 0) {
+      limiter.rate = opts.max_bytes_per_second;
+      // A tenth of a second of burst (at least one 64 KiB read) keeps the rate smooth.
+      limiter.burst = std::max(65536.0, static_cast<double>(limiter.rate) / 10.0);
+      limiter.tokens = limiter.burst;
+    }
     global_init_once();
     multi = curl_multi_init();
     if (multi == nullptr) throw std::runtime_error("libcurl could not create a multi handle");
@@ -232,6 +286,7 @@ struct EventLoop::Impl {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+    t->limiter = limiter.rate > 0 ? &limiter : nullptr;
 
     const std::string& m = r.method;
     const bool upload = r.body != nullptr || m == "PUT" || m == "POST";
@@ -380,10 +435,43 @@ struct EventLoop::Impl {
     }
   }
 
-  int poll_timeout_ms() const {
+  bool run_posted() {
+    if (posted_count.load() == 0) return false;
+    std::vector<std::function<void()>> fns;
+    {
+      std::lock_guard<std::mutex> lk(posted_mu);
+      fns.swap(posted);
+      posted_count.store(0);
+    }
+    for (auto& fn : fns) {
+      if (fn) fn();
+    }
+    return !fns.empty();
+  }
+
+  // Resumes transfers paused by the rate limiter once tokens are back; returns how long to
+  // wait for the next tokens when some stay paused (-1: none paused).
+  int unpause_ready() {
+    if (limiter.rate == 0) return -1;
+    bool any_paused = false;
+    limiter.refill();
+    for (auto& [easy, t] : active) {
+      if (!t->paused) continue;
+      if (limiter.tokens >= 1) {
+        t->paused = false;
+        curl_easy_pause(easy, CURLPAUSE_CONT);  // may call on_read again right away
+      } else {
+        any_paused = true;
+      }
+    }
+    return any_paused ? limiter.wait_ms() : -1;
+  }
+
+  int poll_timeout_ms() {
     int ms = 1000;
     if (!pending.empty() && active.size() < static_cast<size_t>(opts.max_connections)) return 0;
-    if (!finished_now.empty()) return 0;
+    if (!finished_now.empty() || posted_count.load() > 0) return 0;
+    if (int wait = unpause_ready(); wait >= 0) ms = std::min(ms, wait);
     if (!timers.empty()) {
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
           timers.top().when - std::chrono::steady_clock::now());
@@ -400,8 +488,14 @@ struct EventLoop::Impl {
       }
       fire_due_timers();
       if (interrupted.load()) continue;
+      run_posted();
+      if (interrupted.load()) continue;
       start_pending();
-      if (active.empty() && pending.empty() && finished_now.empty() && timers.empty()) return;
+      if (active.empty() && pending.empty() && finished_now.empty() && timers.empty() &&
+          holds == 0 && posted_count.load() == 0) {
+        return;
+      }
+      unpause_ready();
 
       int running = 0;
       curl_multi_perform(multi, &running);
@@ -432,9 +526,26 @@ void EventLoop::post_after(std::chrono::milliseconds delay, std::function<void()
       Timer{std::chrono::steady_clock::now() + delay, impl_->timer_seq++, std::move(fn)});
 }
 
+void EventLoop::post(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lk(impl_->posted_mu);
+    impl_->posted.push_back(std::move(fn));
+    impl_->posted_count.store(impl_->posted.size());
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+void EventLoop::hold() { ++impl_->holds; }
+
+void EventLoop::release() {
+  if (impl_->holds > 0) --impl_->holds;
+}
+
 void EventLoop::run() {
   impl_->run();
 }
+
+void EventLoop::clear_interrupt() { impl_->interrupted.store(false); }
 
 void EventLoop::interrupt() {
   // Only an atomic store and curl_multi_wakeup (a write() on a socketpair): signal-safe.

@@ -52,6 +52,7 @@ struct LoopOptions {
   std::chrono::seconds stall_timeout{60};  // abort when < 1 byte/s for this long
   std::string ca_bundle;                   // "" = system default (AWS_CA_BUNDLE)
   bool verbose = false;
+  uint64_t max_bytes_per_second = 0;       // upload rate cap shared by all transfers; 0 = none
 };
 
 using Completion = std::function<void(Response&&)>;
@@ -69,12 +70,20 @@ class EventLoop {
   void submit(Request req, Completion done, UploadProgress progress = nullptr);
   // Runs `fn` on the loop thread at the next iteration (timers, retries with delay).
   void post_after(std::chrono::milliseconds delay, std::function<void()> fn);
-  // Runs until nothing is queued, in flight, or scheduled.
+  // Thread-safe: runs `fn` on the loop thread soon (results of work done on other threads).
+  void post(std::function<void()> fn);
+  // Work outside the loop (e.g. hashing on a worker thread) that will post() back: run() does
+  // not return while holds are outstanding. Loop thread only.
+  void hold();
+  void release();
+  // Runs until nothing is queued, in flight, scheduled, posted or held.
   void run();
   // Thread-safe / signal-safe: makes run() return soon; in-flight requests are aborted and
   // complete with curl_code = CURLE_ABORTED_BY_CALLBACK.
   void interrupt();
   bool interrupted() const;
+  // Lets run() work again after an interrupt (to send clean-up requests such as aborts).
+  void clear_interrupt();
   size_t in_flight() const;
 
  private:

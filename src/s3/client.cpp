@@ -53,20 +53,20 @@ std::string origin(const ClientConfig& cfg) {
   return cfg.endpoint.scheme + "://" + request_host(cfg);
 }
 
-auth::SigningParams signing_params(const ClientConfig& cfg) {
+auth::SigningParams signing_params(const ClientConfig& cfg, std::chrono::seconds clock_offset) {
   auth::SigningParams p;
   p.credentials = cfg.credentials;
   p.region = cfg.region.empty() ? "us-east-1" : cfg.region;
   p.service = "s3";
-  p.time = cfg.clock();
+  p.time = cfg.clock() + clock_offset;
   p.normalize_path = false;
   return p;
 }
 
-// One operation before signing.
+// One attempt of an operation before signing. Built afresh for every attempt.
 struct Op {
   std::string method;
-  const std::string* key = nullptr;  // nullptr: the bucket itself
+  std::optional<std::string> key;  // nullopt: the bucket itself
   auth::QueryParams query;
   auth::Headers headers;  // besides host and what the signer adds
   std::string payload_hash = std::string(integrity::kEmptySha256Hex);
@@ -86,16 +86,17 @@ void redact(std::string& s, const std::vector<std::string>& secrets) {
 
 // Signs the operation; the returned request is ready for the loop. `secrets` gets what must
 // never appear in messages about this request.
-http::Request build(const ClientConfig& cfg, Op op, std::vector<std::string>* secrets) {
+http::Request build(const ClientConfig& cfg, std::chrono::seconds clock_offset, Op op,
+                    std::vector<std::string>* secrets) {
   const std::string host = request_host(cfg);
   auth::SignableRequest sreq;
   sreq.method = op.method;
-  sreq.path = request_path(cfg, op.key);
+  sreq.path = request_path(cfg, op.key ? &*op.key : nullptr);
   sreq.query = std::move(op.query);
   sreq.headers.emplace_back("host", host);
   for (auto& h : op.headers) sreq.headers.push_back(std::move(h));
   const auth::SigningResult signed_ =
-      auth::sign_request(sreq, op.payload_hash, signing_params(cfg));
+      auth::sign_request(sreq, op.payload_hash, signing_params(cfg, clock_offset));
 
   http::Request req;
   req.method = op.method;
@@ -192,6 +193,26 @@ S3Error interrupted_error(const ClientConfig& cfg) {
   return e;
 }
 
+// A success status whose body does not parse.
+S3Error malformed(const ClientConfig& cfg, const http::Response& r, std::string code,
+                  std::string message) {
+  S3Error e;
+  e.http_status = r.status;
+  e.code = std::move(code);
+  e.message = std::move(message);
+  e.request_id = r.header("x-amz-request-id");
+  e.endpoint = origin(cfg);
+  e.request_region = cfg.region.empty() ? "us-east-1" : cfg.region;
+  return e;
+}
+
+template <typename T>
+S3Result<T> parsed(const ClientConfig& cfg, const http::Response& r, Result<T> value,
+                   const char* code) {
+  if (!value.ok()) return unexpected(malformed(cfg, r, code, std::move(value.error())));
+  return std::move(value.value());
+}
+
 }  // namespace
 
 Endpoint make_endpoint(const std::string& endpoint_url, const std::string& region,
@@ -221,7 +242,21 @@ Endpoint make_endpoint(const std::string& endpoint_url, const std::string& regio
   return ep;
 }
 
-Client::Client(http::EventLoop& loop, ClientConfig cfg) : loop_(loop), cfg_(std::move(cfg)) {}
+// One operation across its attempts. `make` builds the request afresh for every attempt (new
+// signature and x-amz-date, a new body reader); `done` gets the first success or the final
+// failure.
+struct Client::Call {
+  std::function<Op()> make;
+  bool check_error_document = true;
+  RetryPolicy policy;
+  http::UploadProgress progress;  // the caller's; null = none
+  uint64_t reported = 0;          // bytes already given to `progress` (high-water mark)
+  int attempt = 0;                // 0 for the first try
+  std::function<void(S3Result<http::Response>)> done;
+};
+
+Client::Client(http::EventLoop& loop, ClientConfig cfg)
+    : loop_(loop), cfg_(std::move(cfg)), rng_(std::random_device{}()) {}
 
 std::string Client::object_url(const std::string& key) const {
   return origin(cfg_) + request_path(cfg_, &key);
@@ -233,153 +268,434 @@ std::string Client::presign_get(const std::string& key, std::chrono::seconds exp
   req.method = "GET";
   req.path = request_path(cfg_, &key);
   req.headers.emplace_back("host", request_host(cfg_));
-  auth::presign_request(req, expires, kUnsignedPayload, signing_params(cfg_));
+  auth::presign_request(req, expires, kUnsignedPayload, signing_params(cfg_, clock_offset_.load()));
   return origin(cfg_) + req.path + "?" + auth::encode_query(req.query);
 }
 
-void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
-  Op op;
-  op.method = "HEAD";
-  op.key = &key;
+void Client::attempt(std::shared_ptr<Call> call) {
   auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, false, *secrets)) return cb(unexpected(std::move(*err)));
+  const std::chrono::seconds signed_offset = clock_offset_.load();
+  http::Request req = build(cfg_, signed_offset, call->make(), secrets.get());
+  http::UploadProgress progress;
+  if (call->progress) {
+    // Bytes a retry sends again were reported by an earlier attempt: report only what goes
+    // beyond the high-water mark.
+    auto sent = std::make_shared<uint64_t>(0);
+    progress = [call, sent](uint64_t delta) {
+      *sent += delta;
+      if (*sent > call->reported) {
+        const uint64_t fresh = *sent - call->reported;
+        call->reported = *sent;
+        call->progress(fresh);
+      }
+    };
+  }
+  auto on_done = [this, call, secrets, signed_offset](http::Response&& r) {
+    std::optional<S3Error> err = failure(cfg_, r, call->check_error_document, *secrets);
+    if (!err) return call->done(std::move(r));
+    err->attempts = call->attempt + 1;
+
+    // Clock skew: the server says so (RequestTimeTooSkewed), or refuses with a Date far from
+    // the time this attempt was signed with (HEAD has no body to say why). Learn the offset and
+    // sign again. Compared with this attempt's own offset, so requests that were in flight
+    // when another one corrected the clock retry too, and a server that keeps complaining
+    // after the correction is not retried forever.
+    bool skew_corrected = false;
+    if (!err->is_transport() && (err->code == "RequestTimeTooSkewed" || err->http_status == 403)) {
+      if (auto server = clock_offset_from_date(r.header("date"), cfg_.clock())) {
+        const auto off_by =
+            *server > signed_offset ? *server - signed_offset : signed_offset - *server;
+        const auto limit = err->code == "RequestTimeTooSkewed" ? std::chrono::seconds(2)
+                                                               : std::chrono::seconds(5 * 60);
+        if (off_by > limit) {
+          clock_offset_.store(*server);
+          skew_corrected = true;
+        }
+      }
+    }
+    std::optional<std::chrono::milliseconds> delay;
+    if (skew_corrected) {
+      if (call->attempt < call->policy.max_retries) delay = std::chrono::milliseconds(0);
+    } else if (err->code != "RequestTimeTooSkewed") {  // retrying without a correction is futile
+      delay = retry_delay(call->policy, *err, call->attempt, rng_);
+    }
+    if (!delay || loop_.interrupted()) return call->done(unexpected(std::move(*err)));
+    ++call->attempt;
+    loop_.post_after(*delay, [this, call] { attempt(call); });
+  };
+  loop_.submit(std::move(req), std::move(on_done), std::move(progress));
+}
+
+template <typename T, typename Make, typename Parse>
+void Client::run(Make make, bool check_error_document, http::UploadProgress progress,
+                 Callback<T> cb, Parse parse) {
+  auto call = std::make_shared<Call>();
+  call->make = std::move(make);
+  call->check_error_document = check_error_document;
+  call->policy = cfg_.retry;
+  call->progress = std::move(progress);
+  call->done = [cb = std::move(cb), parse = std::move(parse)](S3Result<http::Response> r) {
+    cb(parse(std::move(r)));
+  };
+  attempt(std::move(call));
+}
+
+namespace {
+
+bool needs_diagnosis(const S3Error& e) {
+  // failure() fills in "Forbidden" from the status when the answer had no error document.
+  return !e.is_transport() && e.http_status == 403 && e.code == "Forbidden" && e.message.empty();
+}
+
+}  // namespace
+
+void Client::diagnose_forbidden(S3Error head_error, bool bucket, const std::string& key,
+                                std::function<void(S3Error)> deliver) {
+  auto call = std::make_shared<Call>();
+  call->make = [bucket, key] {
+    Op op;
+    op.method = "GET";
+    if (bucket) {
+      op.query.emplace_back("list-type", "2");
+      op.query.emplace_back("max-keys", "1");
+    } else {
+      op.key = key;
+      op.headers.emplace_back("range", "bytes=0-0");
+    }
+    return op;
+  };
+  call->check_error_document = false;
+  call->policy = cfg_.retry;
+  call->policy.max_retries = 0;  // a diagnosis, not the operation
+  call->done = [head_error = std::move(head_error),
+                deliver = std::move(deliver)](S3Result<http::Response> r) mutable {
+    if (!r.ok()) {
+      const S3Error& g = r.error();
+      if (!g.is_transport() && g.http_status == 403 && !g.code.empty() && !g.message.empty()) {
+        head_error.code = g.code;
+        head_error.message = g.message;
+        if (!g.request_id.empty()) head_error.request_id = g.request_id;
+        if (head_error.region_hint.empty()) head_error.region_hint = g.region_hint;
+      }
+    }
+    deliver(std::move(head_error));
+  };
+  attempt(std::move(call));
+}
+
+void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
+  auto call = std::make_shared<Call>();
+  call->make = [key] {
+    Op op;
+    op.method = "HEAD";
+    op.key = key;
+    return op;
+  };
+  call->check_error_document = false;
+  call->policy = cfg_.retry;
+  call->done = [this, key, cb = std::move(cb)](S3Result<http::Response> r) {
+    if (!r.ok()) {
+      if (needs_diagnosis(r.error())) {
+        return diagnose_forbidden(std::move(r.error()), false, key,
+                                  [cb](S3Error e) { cb(unexpected(std::move(e))); });
+      }
+      return cb(unexpected(std::move(r.error())));
+    }
     ObjectInfo info;
-    const std::string len = r.header("content-length");
+    const std::string len = r->header("content-length");
     info.size = len.empty() ? 0 : std::strtoull(len.c_str(), nullptr, 10);
-    info.etag = unquote(r.header("etag"));
-    info.last_modified = r.header("last-modified");
-    info.content_type = r.header("content-type");
-    for (const auto& [name, value] : r.headers) {
+    info.etag = unquote(r->header("etag"));
+    info.last_modified = r->header("last-modified");
+    info.content_type = r->header("content-type");
+    for (const auto& [name, value] : r->headers) {
       if (name.starts_with("x-amz-meta-")) info.metadata[name.substr(11)] = value;
     }
     cb(std::move(info));
-  });
+  };
+  attempt(std::move(call));
 }
 
 void Client::put_object_file(const std::string& key, const std::string& path, uint64_t size,
                              const PutOptions& opts, http::UploadProgress progress,
                              Callback<PutResult> cb) {
-  Op op;
-  op.method = "PUT";
-  op.key = &key;
-  // Streamed from disk: the body is not hashed up front; Content-MD5 (when given) lets the
-  // server check it instead.
-  op.payload_hash = kUnsignedPayload;
-  add_put_headers(op, opts);
-  op.body = http::file_body(path, 0, size);
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(
-      std::move(req),
-      [this, secrets, cb = std::move(cb)](http::Response&& r) {
-        if (auto err = failure(cfg_, r, true, *secrets)) return cb(unexpected(std::move(*err)));
-        cb(PutResult{unquote(r.header("etag"))});
+  run<PutResult>(
+      [key, path, size, opts] {
+        Op op;
+        op.method = "PUT";
+        op.key = key;
+        // Streamed from disk: the body is not hashed up front; Content-MD5 (when given) lets
+        // the server check it instead.
+        op.payload_hash = kUnsignedPayload;
+        add_put_headers(op, opts);
+        op.body = http::file_body(path, 0, size);
+        return op;
       },
-      std::move(progress));
+      true, std::move(progress), std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<PutResult> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return PutResult{unquote(r->header("etag"))};
+      });
 }
 
 void Client::put_object_data(const std::string& key, std::string data, const PutOptions& opts,
                              Callback<PutResult> cb) {
-  Op op;
-  op.method = "PUT";
-  op.key = &key;
-  op.payload_hash = integrity::sha256_hex(data);
-  add_put_headers(op, opts);
-  op.body = http::string_body(std::move(data));
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, true, *secrets)) return cb(unexpected(std::move(*err)));
-    cb(PutResult{unquote(r.header("etag"))});
-  });
+  auto shared = std::make_shared<const std::string>(std::move(data));
+  auto hash = integrity::sha256_hex(*shared);
+  run<PutResult>(
+      [key, shared, hash, opts] {
+        Op op;
+        op.method = "PUT";
+        op.key = key;
+        op.payload_hash = hash;
+        add_put_headers(op, opts);
+        op.body = http::string_body(*shared);
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<PutResult> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return PutResult{unquote(r->header("etag"))};
+      });
 }
 
 void Client::get_object(const std::string& key, Callback<std::string> cb) {
-  Op op;
-  op.method = "GET";
-  op.key = &key;
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    // The body is object data: it may legitimately look like an <Error> document.
-    if (auto err = failure(cfg_, r, false, *secrets)) return cb(unexpected(std::move(*err)));
-    cb(std::move(r.body));
-  });
+  run<std::string>(
+      [key] {
+        Op op;
+        op.method = "GET";
+        op.key = key;
+        return op;
+      },
+      // The body is object data: it may legitimately look like an <Error> document.
+      false, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<std::string> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return std::move(r->body);
+      });
 }
 
 void Client::delete_object(const std::string& key, Callback<bool> cb) {
-  Op op;
-  op.method = "DELETE";
-  op.key = &key;
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, true, *secrets)) return cb(unexpected(std::move(*err)));
-    cb(true);
-  });
+  run<bool>(
+      [key] {
+        Op op;
+        op.method = "DELETE";
+        op.key = key;
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<bool> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return true;
+      });
 }
 
 void Client::list_objects_v2(const std::string& prefix, const std::string& continuation_token,
                              Callback<ListPage> cb, const std::string& delimiter, int max_keys) {
-  Op op;
-  op.method = "GET";
-  op.query.emplace_back("list-type", "2");
-  if (!continuation_token.empty()) op.query.emplace_back("continuation-token", continuation_token);
-  if (!delimiter.empty()) op.query.emplace_back("delimiter", delimiter);
+  auth::QueryParams query;
+  query.emplace_back("list-type", "2");
+  if (!continuation_token.empty()) query.emplace_back("continuation-token", continuation_token);
+  if (!delimiter.empty()) query.emplace_back("delimiter", delimiter);
   // Keys come back url-encoded, so keys with control characters survive the XML.
-  op.query.emplace_back("encoding-type", "url");
-  op.query.emplace_back("max-keys", std::to_string(std::clamp(max_keys, 1, 1000)));
-  if (!prefix.empty()) op.query.emplace_back("prefix", prefix);
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, true, *secrets)) return cb(unexpected(std::move(*err)));
-    Result<ListPage> page = xml::parse_list_objects_v2(r.body);
-    if (!page.ok()) {
-      S3Error e;
-      e.http_status = r.status;
-      e.code = "MalformedListing";
-      e.message = page.error();
-      e.request_id = r.header("x-amz-request-id");
-      e.endpoint = origin(cfg_);
-      e.request_region = cfg_.region;
-      return cb(unexpected(std::move(e)));
-    }
-    cb(std::move(page.value()));
-  });
+  query.emplace_back("encoding-type", "url");
+  query.emplace_back("max-keys", std::to_string(std::clamp(max_keys, 1, 1000)));
+  if (!prefix.empty()) query.emplace_back("prefix", prefix);
+  run<ListPage>(
+      [query] {
+        Op op;
+        op.method = "GET";
+        op.query = query;
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<ListPage> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return parsed(cfg_, *r, xml::parse_list_objects_v2(r->body), "MalformedListing");
+      });
 }
 
 void Client::create_bucket(Callback<bool> cb) {
-  Op op;
-  op.method = "PUT";
-  std::string body = xml::create_bucket_configuration(cfg_.region);
-  op.payload_hash = integrity::sha256_hex(body);
-  if (!body.empty()) {
-    op.headers.emplace_back("content-type", "application/xml");
-    op.body = http::string_body(std::move(body));
-  }
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, true, *secrets)) {
-      if (err->code == "BucketAlreadyOwnedByYou") return cb(true);
-      return cb(unexpected(std::move(*err)));
-    }
-    cb(true);
-  });
+  const std::string body = xml::create_bucket_configuration(cfg_.region);
+  run<bool>(
+      [body] {
+        Op op;
+        op.method = "PUT";
+        op.payload_hash = integrity::sha256_hex(body);
+        if (!body.empty()) {
+          op.headers.emplace_back("content-type", "application/xml");
+          op.body = http::string_body(body);
+        }
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<bool> {
+        if (!r.ok() && r.error().code != "BucketAlreadyOwnedByYou") {
+          return unexpected(std::move(r.error()));
+        }
+        return true;
+      });
 }
 
 void Client::head_bucket(Callback<bool> cb) {
-  Op op;
-  op.method = "HEAD";
-  auto secrets = std::make_shared<std::vector<std::string>>();
-  http::Request req = build(cfg_, std::move(op), secrets.get());
-  loop_.submit(std::move(req), [this, secrets, cb = std::move(cb)](http::Response&& r) {
-    if (auto err = failure(cfg_, r, false, *secrets)) return cb(unexpected(std::move(*err)));
+  auto call = std::make_shared<Call>();
+  call->make = [] {
+    Op op;
+    op.method = "HEAD";
+    return op;
+  };
+  call->check_error_document = false;
+  call->policy = cfg_.retry;
+  call->done = [this, cb = std::move(cb)](S3Result<http::Response> r) {
+    if (!r.ok()) {
+      if (needs_diagnosis(r.error())) {
+        return diagnose_forbidden(std::move(r.error()), true, std::string(),
+                                  [cb](S3Error e) { cb(unexpected(std::move(e))); });
+      }
+      return cb(unexpected(std::move(r.error())));
+    }
     cb(true);
-  });
+  };
+  attempt(std::move(call));
+}
+
+// ---- multipart uploads ------------------------------------------------------------------------
+
+void Client::create_multipart_upload(const std::string& key, const PutOptions& opts,
+                                     Callback<std::string> cb) {
+  PutOptions headers = opts;
+  headers.content_md5.clear();  // describes a body; this request has none
+  run<std::string>(
+      [key, headers] {
+        Op op;
+        op.method = "POST";
+        op.key = key;
+        op.query.emplace_back("uploads", "");
+        add_put_headers(op, headers);
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<std::string> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return parsed(cfg_, *r, xml::parse_initiate_multipart_upload(r->body), "MalformedResponse");
+      });
+}
+
+void Client::upload_part_file(const std::string& key, const std::string& upload_id, int part_number,
+                              const std::string& path, uint64_t offset, uint64_t length,
+                              const std::string& content_md5_base64, http::UploadProgress progress,
+                              Callback<PartResult> cb) {
+  run<PartResult>(
+      [key, upload_id, part_number, path, offset, length, content_md5_base64] {
+        Op op;
+        op.method = "PUT";
+        op.key = key;
+        op.query.emplace_back("partNumber", std::to_string(part_number));
+        op.query.emplace_back("uploadId", upload_id);
+        op.payload_hash = kUnsignedPayload;
+        if (!content_md5_base64.empty()) op.headers.emplace_back("content-md5", content_md5_base64);
+        op.body = http::file_body(path, offset, length);
+        return op;
+      },
+      true, std::move(progress), std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<PartResult> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        std::string etag = unquote(r->header("etag"));
+        if (etag.empty()) {
+          return unexpected(malformed(cfg_, *r, "MalformedResponse",
+                                      "the server accepted the part but sent no ETag"));
+        }
+        return PartResult{std::move(etag)};
+      });
+}
+
+void Client::complete_multipart_upload(const std::string& key, const std::string& upload_id,
+                                       const std::vector<CompletedPart>& parts,
+                                       Callback<PutResult> cb) {
+  std::vector<CompletedPart> sorted = parts;
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const CompletedPart& a, const CompletedPart& b) { return a.number < b.number; });
+  const std::string body = xml::complete_multipart_upload(sorted);
+  const std::string hash = integrity::sha256_hex(body);
+  run<PutResult>(
+      [key, upload_id, body, hash] {
+        Op op;
+        op.method = "POST";
+        op.key = key;
+        op.query.emplace_back("uploadId", upload_id);
+        op.headers.emplace_back("content-type", "application/xml");
+        op.payload_hash = hash;
+        op.body = http::string_body(body);
+        return op;
+      },
+      // S3 answers 200 at once and may then fail: the <Error> body decides.
+      true, nullptr, std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<PutResult> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return parsed(cfg_, *r, xml::parse_complete_multipart_upload(r->body), "MalformedResponse");
+      });
+}
+
+void Client::abort_multipart_upload(const std::string& key, const std::string& upload_id,
+                                    Callback<bool> cb) {
+  run<bool>(
+      [key, upload_id] {
+        Op op;
+        op.method = "DELETE";
+        op.key = key;
+        op.query.emplace_back("uploadId", upload_id);
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<bool> {
+        // Already gone (aborted before, or a retried abort whose first try went through).
+        if (!r.ok() && r.error().code != "NoSuchUpload") return unexpected(std::move(r.error()));
+        return true;
+      });
+}
+
+void Client::list_multipart_uploads(const std::string& prefix, const std::string& key_marker,
+                                    const std::string& upload_id_marker,
+                                    Callback<MultipartUploadsPage> cb) {
+  auth::QueryParams query;
+  query.emplace_back("uploads", "");
+  if (!prefix.empty()) query.emplace_back("prefix", prefix);
+  if (!key_marker.empty()) {
+    query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) query.emplace_back("upload-id-marker", upload_id_marker);
+  }
+  query.emplace_back("encoding-type", "url");
+  run<MultipartUploadsPage>(
+      [query] {
+        Op op;
+        op.method = "GET";
+        op.query = query;
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<MultipartUploadsPage> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return parsed(cfg_, *r, xml::parse_list_multipart_uploads(r->body), "MalformedListing");
+      });
+}
+
+void Client::list_parts(const std::string& key, const std::string& upload_id,
+                        int part_number_marker, Callback<PartsPage> cb) {
+  run<PartsPage>(
+      [key, upload_id, part_number_marker] {
+        Op op;
+        op.method = "GET";
+        op.key = key;
+        op.query.emplace_back("uploadId", upload_id);
+        if (part_number_marker > 0) {
+          op.query.emplace_back("part-number-marker", std::to_string(part_number_marker));
+        }
+        return op;
+      },
+      true, nullptr, std::move(cb),
+      [this](S3Result<http::Response> r) -> S3Result<PartsPage> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return parsed(cfg_, *r, xml::parse_list_parts(r->body), "MalformedListing");
+      });
 }
 
 namespace {
@@ -435,6 +751,82 @@ S3Result<std::vector<ListedObject>> list_all_sync(Client& c, const std::string& 
       return unexpected(std::move(e));
     }
     token = page->next_continuation_token;
+  }
+  return all;
+}
+
+S3Result<std::string> create_multipart_upload_sync(Client& c, const std::string& key,
+                                                   const PutOptions& opts) {
+  return run_sync<std::string>(
+      c, [&](Callback<std::string> cb) { c.create_multipart_upload(key, opts, cb); });
+}
+
+S3Result<PartResult> upload_part_file_sync(Client& c, const std::string& key,
+                                           const std::string& upload_id, int part_number,
+                                           const std::string& path, uint64_t offset,
+                                           uint64_t length, const std::string& content_md5_base64) {
+  return run_sync<PartResult>(c, [&](Callback<PartResult> cb) {
+    c.upload_part_file(key, upload_id, part_number, path, offset, length, content_md5_base64,
+                       nullptr, cb);
+  });
+}
+
+S3Result<PutResult> complete_multipart_upload_sync(Client& c, const std::string& key,
+                                                   const std::string& upload_id,
+                                                   const std::vector<CompletedPart>& parts) {
+  return run_sync<PutResult>(
+      c, [&](Callback<PutResult> cb) { c.complete_multipart_upload(key, upload_id, parts, cb); });
+}
+
+S3Result<bool> abort_multipart_upload_sync(Client& c, const std::string& key,
+                                           const std::string& upload_id) {
+  return run_sync<bool>(c,
+                        [&](Callback<bool> cb) { c.abort_multipart_upload(key, upload_id, cb); });
+}
+
+S3Result<std::vector<MultipartUpload>> list_multipart_uploads_all_sync(Client& c,
+                                                                       const std::string& prefix) {
+  std::vector<MultipartUpload> all;
+  std::string key_marker, id_marker;
+  for (;;) {
+    S3Result<MultipartUploadsPage> page =
+        run_sync<MultipartUploadsPage>(c, [&](Callback<MultipartUploadsPage> cb) {
+          c.list_multipart_uploads(prefix, key_marker, id_marker, cb);
+        });
+    if (!page.ok()) return unexpected(std::move(page.error()));
+    for (auto& u : page->uploads) all.push_back(std::move(u));
+    if (!page->truncated) break;
+    if (page->next_key_marker == key_marker && page->next_upload_id_marker == id_marker) {
+      S3Error e;
+      e.code = "MalformedListing";
+      e.message = "the server repeated the same upload listing markers";
+      e.endpoint = origin(c.config());
+      return unexpected(std::move(e));
+    }
+    key_marker = page->next_key_marker;
+    id_marker = page->next_upload_id_marker;
+  }
+  return all;
+}
+
+S3Result<std::vector<PartInfo>> list_parts_all_sync(Client& c, const std::string& key,
+                                                    const std::string& upload_id) {
+  std::vector<PartInfo> all;
+  int marker = 0;
+  for (;;) {
+    S3Result<PartsPage> page = run_sync<PartsPage>(
+        c, [&](Callback<PartsPage> cb) { c.list_parts(key, upload_id, marker, cb); });
+    if (!page.ok()) return unexpected(std::move(page.error()));
+    for (auto& p : page->parts) all.push_back(std::move(p));
+    if (!page->truncated) break;
+    if (page->next_part_number_marker <= marker) {
+      S3Error e;
+      e.code = "MalformedListing";
+      e.message = "the server's part listing did not advance";
+      e.endpoint = origin(c.config());
+      return unexpected(std::move(e));
+    }
+    marker = page->next_part_number_marker;
   }
   return all;
 }

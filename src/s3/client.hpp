@@ -1,16 +1,21 @@
 // Typed S3 operations over the event loop. No printing; every failure is an S3Error.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "auth/credentials.hpp"
 #include "http/event_loop.hpp"
+#include "s3/error.hpp"
+#include "s3/retry.hpp"
 #include "util/result.hpp"
 
 namespace s3up::s3 {
@@ -23,24 +28,6 @@ struct Endpoint {
 };
 // From Settings.endpoint_url (may be "") and region. AWS default: s3.<region>.amazonaws.com.
 Endpoint make_endpoint(const std::string& endpoint_url, const std::string& region, bool path_style);
-
-// Every failed operation. Classify with the helpers; describe() is one plain sentence.
-struct S3Error {
-  long http_status = 0;  // 0 when no HTTP answer
-  std::string code;      // S3 error code, e.g. "AccessDenied", "NoSuchKey"
-  std::string message;   // S3 message, or curl's
-  std::string request_id;
-  int curl_code = 0;
-  std::string region_hint;     // x-amz-bucket-region when the server says it
-  std::string endpoint;        // scheme://host[:port] the request went to (for messages)
-  std::string request_region;  // the region the request was signed for (for messages)
-
-  bool is_not_found() const;  // 404 / NoSuchKey (HEAD has no body: 404 alone)
-  bool is_transport() const { return curl_code != 0; }
-  bool is_auth() const;          // 403 family, signature mismatch, invalid key, expired token
-  bool is_retryable() const;     // transport errors, 500/502/503/504/429, SlowDown etc.
-  std::string describe() const;  // e.g. "access denied (403 AccessDenied): ..."
-};
 
 struct ObjectInfo {
   uint64_t size = 0;
@@ -72,6 +59,36 @@ struct ListPage {
   bool truncated = false;
 };
 
+// Multipart uploads.
+struct CompletedPart {
+  int number = 0;
+  std::string etag;  // without quotes
+};
+struct PartResult {
+  std::string etag;  // without quotes
+};
+struct MultipartUpload {
+  std::string key;
+  std::string upload_id;
+  std::string initiated;  // ISO 8601 as the server sent it
+};
+struct MultipartUploadsPage {
+  std::vector<MultipartUpload> uploads;
+  std::string next_key_marker, next_upload_id_marker;  // "" when done
+  bool truncated = false;
+};
+struct PartInfo {
+  int number = 0;
+  uint64_t size = 0;
+  std::string etag;  // without quotes
+  std::string last_modified;
+};
+struct PartsPage {
+  std::vector<PartInfo> parts;
+  int next_part_number_marker = 0;
+  bool truncated = false;
+};
+
 struct ClientConfig {
   Endpoint endpoint;
   std::string region;
@@ -81,6 +98,8 @@ struct ClientConfig {
   std::function<std::chrono::system_clock::time_point()> clock = [] {
     return std::chrono::system_clock::now();
   };
+  // Every operation is retried by the client (re-signed, body re-read) per this policy.
+  RetryPolicy retry;
 };
 
 template <typename T>
@@ -111,14 +130,51 @@ class Client {
   void create_bucket(Callback<bool> cb);
   void head_bucket(Callback<bool> cb);
 
+  // Multipart uploads. CreateMultipartUpload sends the PutOptions headers except
+  // content-md5; the result is the UploadId.
+  void create_multipart_upload(const std::string& key, const PutOptions& opts,
+                               Callback<std::string> cb);
+  // Streams [offset, offset+length) of the file as part `part_number` (UNSIGNED-PAYLOAD;
+  // content_md5_base64 "" = none). progress gets bytes-sent deltas, never counting bytes twice
+  // across retries.
+  void upload_part_file(const std::string& key, const std::string& upload_id, int part_number,
+                        const std::string& path, uint64_t offset, uint64_t length,
+                        const std::string& content_md5_base64, http::UploadProgress progress,
+                        Callback<PartResult> cb);
+  // Parts are sent in ascending part-number order. A 200 whose body is <Error> is a failure.
+  void complete_multipart_upload(const std::string& key, const std::string& upload_id,
+                                 const std::vector<CompletedPart>& parts, Callback<PutResult> cb);
+  // NoSuchUpload counts as success.
+  void abort_multipart_upload(const std::string& key, const std::string& upload_id,
+                              Callback<bool> cb);
+  void list_multipart_uploads(const std::string& prefix, const std::string& key_marker,
+                              const std::string& upload_id_marker,
+                              Callback<MultipartUploadsPage> cb);
+  void list_parts(const std::string& key, const std::string& upload_id, int part_number_marker,
+                  Callback<PartsPage> cb);
+
   // Presigned GET URL (pure apart from the clock read). expires: 1 s .. 7 days.
   std::string presign_get(const std::string& key, std::chrono::seconds expires) const;
   // The URL of an object (no query), for messages and tests.
   std::string object_url(const std::string& key) const;
 
+  // Seconds added to cfg.clock() when signing; learnt from the server's Date header after a
+  // RequestTimeTooSkewed (or a 403 from a server whose clock is far from ours).
+  std::chrono::seconds clock_offset() const { return clock_offset_.load(); }
+
  private:
+  struct Call;  // one operation across its attempts (client.cpp)
+  void attempt(std::shared_ptr<Call> call);
+  template <typename T, typename Make, typename Parse>
+  void run(Make make, bool check_error_document, http::UploadProgress progress, Callback<T> cb,
+           Parse parse);
+  void diagnose_forbidden(S3Error head_error, bool bucket, const std::string& key,
+                          std::function<void(S3Error)> deliver);
+
   http::EventLoop& loop_;
   ClientConfig cfg_;
+  std::atomic<std::chrono::seconds> clock_offset_{std::chrono::seconds(0)};
+  std::mt19937_64 rng_;
 };
 
 // Blocking helpers for tests and one-off calls: run the loop until the operation ends.
@@ -130,5 +186,22 @@ S3Result<bool> delete_object_sync(Client& c, const std::string& key);
 S3Result<bool> create_bucket_sync(Client& c);
 // All pages.
 S3Result<std::vector<ListedObject>> list_all_sync(Client& c, const std::string& prefix);
+S3Result<std::string> create_multipart_upload_sync(Client& c, const std::string& key,
+                                                   const PutOptions& opts = {});
+S3Result<PartResult> upload_part_file_sync(Client& c, const std::string& key,
+                                           const std::string& upload_id, int part_number,
+                                           const std::string& path, uint64_t offset,
+                                           uint64_t length,
+                                           const std::string& content_md5_base64 = "");
+S3Result<PutResult> complete_multipart_upload_sync(Client& c, const std::string& key,
+                                                   const std::string& upload_id,
+                                                   const std::vector<CompletedPart>& parts);
+S3Result<bool> abort_multipart_upload_sync(Client& c, const std::string& key,
+                                           const std::string& upload_id);
+// All pages.
+S3Result<std::vector<MultipartUpload>> list_multipart_uploads_all_sync(Client& c,
+                                                                       const std::string& prefix);
+S3Result<std::vector<PartInfo>> list_parts_all_sync(Client& c, const std::string& key,
+                                                    const std::string& upload_id);
 
 }  // namespace s3up::s3

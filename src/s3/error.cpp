@@ -5,7 +5,7 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "s3/client.hpp"
+#include "s3/error.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -80,6 +80,110 @@ std::string transport_description(const S3Error& e) {
   }
 }
 
+std::string describe_once(const S3Error& e) {
+  if (e.is_transport()) return transport_description(e);
+
+  std::string tag;
+  if (e.http_status != 0 && !e.code.empty()) {
+    tag = "(" + std::to_string(e.http_status) + " " + e.code + ")";
+  } else if (!e.code.empty()) {
+    tag = "(" + e.code + ")";
+  } else {
+    tag = "(HTTP " + std::to_string(e.http_status) + ")";
+  }
+
+  const bool region_problem =
+      e.http_status == 301 || e.http_status == 307 || e.http_status == 400 ||
+      one_of(e.code, {"PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed",
+                      "IllegalLocationConstraintException"});
+  if (region_problem && !e.region_hint.empty() && e.region_hint != e.request_region) {
+    std::string s = "the bucket is in region " + e.region_hint;
+    if (!e.request_region.empty()) s += ", not " + e.request_region;
+    return s + " " + tag + ": set AWS_REGION=" + e.region_hint;
+  }
+  if (e.code == "PermanentRedirect" || (e.http_status == 301 && e.code.empty())) {
+    return "the bucket is in another region or needs another endpoint " + tag +
+           ": set AWS_REGION to the bucket's region";
+  }
+  if (e.code == "SignatureDoesNotMatch") {
+    return "the request signature was rejected " + tag +
+           ": the secret access key is probably wrong";
+  }
+  if (e.code == "InvalidAccessKeyId") {
+    return "the access key id is not known to the server " + tag +
+           ": check the access key id and the endpoint";
+  }
+  if (one_of(e.code, {"ExpiredToken", "TokenRefreshRequired"})) {
+    return "the session token has expired " + tag + ": refresh your credentials";
+  }
+  if (e.code == "InvalidToken") {
+    return "the session token is not valid " + tag +
+           ": check AWS_SESSION_TOKEN or refresh your credentials";
+  }
+  if (e.code == "RequestTimeTooSkewed") {
+    return "the local clock is too far from the server's " + tag + ": correct the system time";
+  }
+  if (e.code == "AuthorizationHeaderMalformed") {
+    return "the server rejected the request's credentials scope " + tag +
+           ": check the region and the access key id";
+  }
+  if (e.code == "NoSuchBucket") {
+    return "the bucket does not exist " + tag + ": check the bucket name and the endpoint";
+  }
+  if (e.code == "BucketAlreadyExists") {
+    return "the bucket name is already taken by another account " + tag + ": choose another name";
+  }
+  if (e.code == "InvalidBucketName") {
+    return "the bucket name is not valid " + tag + ": check the bucket name";
+  }
+  if (one_of(e.code, {"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"})) {
+    return "the data the server received does not match its checksum " + tag +
+           ": the file may have changed during the upload";
+  }
+  if (e.code == "EntityTooLarge") {
+    return "the object is too large for a single upload " + tag;
+  }
+  if (e.code == "EntityTooSmall") {
+    return "a part of the multipart upload is smaller than the server's minimum part size " + tag +
+           ": use larger parts";
+  }
+  if (e.code == "NoSuchUpload") {
+    return "the multipart upload does not exist any more " + tag +
+           ": it was completed or aborted; start the upload again";
+  }
+  if (one_of(e.code, {"InvalidPart", "InvalidPartOrder"})) {
+    return "the server does not have the parts the multipart upload lists " + tag +
+           ": start the upload again";
+  }
+  if (e.code == "RequestTimeout") {
+    return "the server gave up waiting for the request data " + tag + ": check the network";
+  }
+  if (e.http_status == 403 || one_of(e.code, {"AccessDenied", "AllAccessDisabled", "Forbidden"})) {
+    return "access denied by the server " + tag + ": check the credentials and the bucket policy";
+  }
+  if (e.code == "NoSuchKey") {
+    return "the object does not exist " + tag;
+  }
+  if (e.http_status == 404) {
+    return "the object or bucket was not found " + tag;
+  }
+  if (e.http_status == 429 || e.http_status == 503 ||
+      one_of(e.code, {"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+                      "TooManyRequests", "ServiceUnavailable"})) {
+    return "the server asked to slow down " + tag + ": try again later or lower the concurrency";
+  }
+  if (e.code == "NotImplemented" || e.http_status == 501) {
+    return "the server does not support this operation " + tag;
+  }
+  if (e.http_status >= 500 || e.code == "InternalError") {
+    return "the server failed with an internal error " + tag + ": try again later";
+  }
+  std::string s = "the server rejected the request " + tag;
+  const std::string m = short_message(e.message);
+  if (!m.empty()) s += ": " + m;
+  return s;
+}
+
 }  // namespace
 
 bool S3Error::is_not_found() const {
@@ -122,94 +226,8 @@ bool S3Error::is_retryable() const {
 }
 
 std::string S3Error::describe() const {
-  if (is_transport()) return transport_description(*this);
-
-  std::string tag;
-  if (http_status != 0 && !code.empty()) {
-    tag = "(" + std::to_string(http_status) + " " + code + ")";
-  } else if (!code.empty()) {
-    tag = "(" + code + ")";
-  } else {
-    tag = "(HTTP " + std::to_string(http_status) + ")";
-  }
-
-  const bool region_problem =
-      http_status == 301 || http_status == 307 || http_status == 400 ||
-      one_of(code, {"PermanentRedirect", "TemporaryRedirect", "AuthorizationHeaderMalformed",
-                    "IllegalLocationConstraintException"});
-  if (region_problem && !region_hint.empty() && region_hint != request_region) {
-    std::string s = "the bucket is in region " + region_hint;
-    if (!request_region.empty()) s += ", not " + request_region;
-    return s + " " + tag + ": set AWS_REGION=" + region_hint;
-  }
-  if (code == "PermanentRedirect" || (http_status == 301 && code.empty())) {
-    return "the bucket is in another region or needs another endpoint " + tag +
-           ": set AWS_REGION to the bucket's region";
-  }
-  if (code == "SignatureDoesNotMatch") {
-    return "the request signature was rejected " + tag +
-           ": the secret access key is probably wrong";
-  }
-  if (code == "InvalidAccessKeyId") {
-    return "the access key id is not known to the server " + tag +
-           ": check the access key id and the endpoint";
-  }
-  if (one_of(code, {"ExpiredToken", "TokenRefreshRequired"})) {
-    return "the session token has expired " + tag + ": refresh your credentials";
-  }
-  if (code == "InvalidToken") {
-    return "the session token is not valid " + tag +
-           ": check AWS_SESSION_TOKEN or refresh your credentials";
-  }
-  if (code == "RequestTimeTooSkewed") {
-    return "the local clock is too far from the server's " + tag + ": correct the system time";
-  }
-  if (code == "AuthorizationHeaderMalformed") {
-    return "the server rejected the request's credentials scope " + tag +
-           ": check the region and the access key id";
-  }
-  if (code == "NoSuchBucket") {
-    return "the bucket does not exist " + tag + ": check the bucket name and the endpoint";
-  }
-  if (code == "BucketAlreadyExists") {
-    return "the bucket name is already taken by another account " + tag + ": choose another name";
-  }
-  if (code == "InvalidBucketName") {
-    return "the bucket name is not valid " + tag + ": check the bucket name";
-  }
-  if (one_of(code, {"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"})) {
-    return "the data the server received does not match its checksum " + tag +
-           ": the file may have changed during the upload";
-  }
-  if (code == "EntityTooLarge") {
-    return "the object is too large for a single upload " + tag;
-  }
-  if (code == "RequestTimeout") {
-    return "the server gave up waiting for the request data " + tag + ": check the network";
-  }
-  if (http_status == 403 || one_of(code, {"AccessDenied", "AllAccessDisabled", "Forbidden"})) {
-    return "access denied by the server " + tag + ": check the credentials and the bucket policy";
-  }
-  if (code == "NoSuchKey") {
-    return "the object does not exist " + tag;
-  }
-  if (http_status == 404) {
-    return "the object or bucket was not found " + tag;
-  }
-  if (http_status == 429 || http_status == 503 ||
-      one_of(code, {"SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded",
-                    "TooManyRequests", "ServiceUnavailable"})) {
-    return "the server asked to slow down " + tag + ": try again later or lower the concurrency";
-  }
-  if (code == "NotImplemented" || http_status == 501) {
-    return "the server does not support this operation " + tag;
-  }
-  if (http_status >= 500 || code == "InternalError") {
-    return "the server failed with an internal error " + tag + ": try again later";
-  }
-  std::string s = "the server rejected the request " + tag;
-  const std::string m = short_message(message);
-  if (!m.empty()) s += ": " + m;
+  std::string s = describe_once(*this);
+  if (attempts > 1) s += " (after " + std::to_string(attempts) + " attempts)";
   return s;
 }
 

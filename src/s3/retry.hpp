@@ -5,16 +5,17 @@
 #include <chrono>
 #include <optional>
 #include <random>
+#include <string>
 
-#include "s3/client.hpp"
+#include "s3/error.hpp"
 
 namespace s3up::s3 {
 
 struct RetryPolicy {
-  int max_retries = 5;                     // retries after the first attempt
-  std::chrono::milliseconds base{250};     // first backoff ceiling
-  std::chrono::milliseconds cap{20'000};   // largest backoff ceiling
-  int max_connect_retries = 2;             // connection refused / DNS: a wrong endpoint never heals
+  int max_retries = 5;                    // retries after the first attempt
+  std::chrono::milliseconds base{250};    // first backoff ceiling
+  std::chrono::milliseconds cap{20'000};  // largest backoff ceiling
+  int max_connect_retries = 2;            // connection refused / DNS: a wrong endpoint never heals
 };
 
 // nullopt: do not retry. Otherwise the delay before attempt `attempt + 1` (attempt counts

@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -132,6 +133,132 @@ Result<ListPage> parse_list_objects_v2(std::string_view body) {
   if (page.truncated && page.next_continuation_token.empty()) {
     return unexpected(
         std::string("the server's object listing is truncated but has no continuation token"));
+  }
+  return page;
+}
+
+namespace {
+
+// Loads `body` and checks the root element's name. Error: one sentence.
+Result<pugi::xml_node> root_named(pugi::xml_document& doc, std::string_view body,
+                                  std::string_view name, const std::string& what) {
+  if (!load(doc, body)) return unexpected("the server's " + what + " is not valid XML");
+  const pugi::xml_node root = root_element(doc);
+  if (!root || local_name(root) != name) {
+    return unexpected("the server's " + what + " is not a " + std::string(name));
+  }
+  return root;
+}
+
+bool parse_uint(const std::string& text, uint64_t& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (errno != 0 || end == text.c_str() || *end != '\0' || text[0] == '-') return false;
+  out = v;
+  return true;
+}
+
+bool parse_int(const std::string& text, int& out) {
+  uint64_t v = 0;
+  if (!parse_uint(text, v) || v > 1'000'000'000) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> parse_initiate_multipart_upload(std::string_view body) {
+  pugi::xml_document doc;
+  auto root =
+      root_named(doc, body, "InitiateMultipartUploadResult", "answer to CreateMultipartUpload");
+  if (!root.ok()) return unexpected(std::move(root.error()));
+  std::string id = trim(child_text(*root, "UploadId"));
+  if (id.empty()) {
+    return unexpected(std::string("the server's answer to CreateMultipartUpload has no UploadId"));
+  }
+  return id;
+}
+
+std::string complete_multipart_upload(const std::vector<CompletedPart>& parts) {
+  std::string out = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const CompletedPart& p : parts) {
+    out += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" +
+           escape("\"" + unquote(p.etag) + "\"") + "</ETag></Part>";
+  }
+  out += "</CompleteMultipartUpload>";
+  return out;
+}
+
+Result<PutResult> parse_complete_multipart_upload(std::string_view body) {
+  pugi::xml_document doc;
+  auto root =
+      root_named(doc, body, "CompleteMultipartUploadResult", "answer to CompleteMultipartUpload");
+  if (!root.ok()) return unexpected(std::move(root.error()));
+  PutResult r;
+  r.etag = unquote(trim(child_text(*root, "ETag")));
+  if (r.etag.empty()) {
+    return unexpected(std::string("the server's answer to CompleteMultipartUpload has no ETag"));
+  }
+  return r;
+}
+
+Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view body) {
+  const std::string what = "multipart upload listing";
+  pugi::xml_document doc;
+  auto root = root_named(doc, body, "ListMultipartUploadsResult", what);
+  if (!root.ok()) return unexpected(std::move(root.error()));
+  const bool url_encoded = trim(child_text(*root, "EncodingType")) == "url";
+  auto decode = [&](std::string s) { return url_encoded ? url_decode_key(s) : s; };
+
+  MultipartUploadsPage page;
+  for (pugi::xml_node c = root->first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element || local_name(c) != "Upload") continue;
+    MultipartUpload u;
+    u.key = decode(child_text(c, "Key"));  // verbatim: spaces at either end are legal
+    u.upload_id = trim(child_text(c, "UploadId"));
+    u.initiated = trim(child_text(c, "Initiated"));
+    if (u.upload_id.empty())
+      return unexpected("the server's " + what + " has an upload without id");
+    page.uploads.push_back(std::move(u));
+  }
+  page.truncated = trim(child_text(*root, "IsTruncated")) == "true";
+  if (page.truncated) {
+    page.next_key_marker = decode(child_text(*root, "NextKeyMarker"));
+    page.next_upload_id_marker = trim(child_text(*root, "NextUploadIdMarker"));
+    if (page.next_key_marker.empty()) {
+      return unexpected("the server's " + what + " is truncated but has no NextKeyMarker");
+    }
+  }
+  return page;
+}
+
+Result<PartsPage> parse_list_parts(std::string_view body) {
+  const std::string what = "part listing";
+  pugi::xml_document doc;
+  auto root = root_named(doc, body, "ListPartsResult", what);
+  if (!root.ok()) return unexpected(std::move(root.error()));
+  PartsPage page;
+  for (pugi::xml_node c = root->first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element || local_name(c) != "Part") continue;
+    PartInfo p;
+    if (!parse_int(trim(child_text(c, "PartNumber")), p.number) || p.number < 1) {
+      return unexpected("the server's " + what + " has a part without a valid number");
+    }
+    if (!parse_uint(trim(child_text(c, "Size")), p.size)) {
+      return unexpected("the server's " + what + " has a part without a valid size");
+    }
+    p.etag = unquote(trim(child_text(c, "ETag")));
+    p.last_modified = trim(child_text(c, "LastModified"));
+    page.parts.push_back(std::move(p));
+  }
+  page.truncated = trim(child_text(*root, "IsTruncated")) == "true";
+  if (page.truncated) {
+    if (!parse_int(trim(child_text(*root, "NextPartNumberMarker")), page.next_part_number_marker) ||
+        page.next_part_number_marker < 1) {
+      return unexpected("the server's " + what + " is truncated but has no NextPartNumberMarker");
+    }
   }
   return page;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "s3/client.hpp"
 #include "util/result.hpp"
@@ -28,6 +29,22 @@ bool is_error_document(std::string_view body);
 // ListBucketResult of ListObjectsV2. With <EncodingType>url</EncodingType>, keys, prefixes
 // and common prefixes are decoded ('+' is a space, %XX a byte). Error: one sentence.
 Result<ListPage> parse_list_objects_v2(std::string_view body);
+
+// InitiateMultipartUploadResult -> the UploadId.
+Result<std::string> parse_initiate_multipart_upload(std::string_view body);
+
+// <CompleteMultipartUpload> with the parts in the given order, ETags quoted.
+std::string complete_multipart_upload(const std::vector<CompletedPart>& parts);
+
+// CompleteMultipartUploadResult -> the ETag, unquoted.
+Result<PutResult> parse_complete_multipart_upload(std::string_view body);
+
+// ListMultipartUploadsResult. With <EncodingType>url</EncodingType>, keys and markers are
+// decoded.
+Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view body);
+
+// ListPartsResult.
+Result<PartsPage> parse_list_parts(std::string_view body);
 
 // CreateBucketConfiguration with LocationConstraint; "" for us-east-1 (no body wanted).
 std::string create_bucket_configuration(const std::string& region);

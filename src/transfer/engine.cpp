@@ -1,75 +1,217 @@
 #include "transfer/engine.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
 #include <deque>
+#include <map>
 #include <memory>
 
+#include "integrity/etag.hpp"
 #include "integrity/hash.hpp"
+#include "transfer/worker_pool.hpp"
 #include "util/strings.hpp"
 
 namespace s3up::transfer {
 
 bool is_md5_etag(const std::string& etag) {
   if (etag.size() != 32) return false;
-  for (char c : etag) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return std::all_of(etag.begin(), etag.end(),
+                     [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+std::string common_key_prefix(const std::vector<LocalFile>& files) {
+  bool first = true;
+  std::string prefix;
+  for (const auto& f : files) {
+    if (!f.error.empty()) continue;
+    if (first) {
+      prefix = f.key;
+      first = false;
+      continue;
+    }
+    size_t n = 0;
+    while (n < prefix.size() && n < f.key.size() && prefix[n] == f.key[n]) ++n;
+    prefix.resize(n);
   }
-  return true;
+  auto slash = prefix.rfind('/');
+  return slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
+}
+
+std::vector<uint64_t> candidate_part_sizes(uint64_t size, unsigned parts, uint64_t ours) {
+  std::vector<uint64_t> out;
+  const uint64_t common[] = {ours,     8 * kMiB,  5 * kMiB,   10 * kMiB,  16 * kMiB,
+                             15 * kMiB, 32 * kMiB, 64 * kMiB, 100 * kMiB, 128 * kMiB};
+  for (uint64_t c : common) {
+    auto plan = plan_parts(size, c);
+    if (!plan || plan->part_count != parts) continue;
+    if (std::find(out.begin(), out.end(), plan->part_size) == out.end()) {
+      out.push_back(plan->part_size);
+    }
+  }
+  return out;
 }
 
 namespace {
 
-// One file's journey. Lives until its result is recorded.
-struct FileJob {
+using Clock = std::chrono::steady_clock;
+
+struct Part {
+  uint64_t offset = 0, size = 0;
+  std::string md5_raw;
+  std::string etag;
+  bool done = false;
+};
+
+// One file's journey. Lives (shared) until its result is recorded and nothing refers to it.
+struct Job {
   size_t index = 0;
   const LocalFile* file = nullptr;
-  std::string md5_raw;  // computed at most once
-  bool exists = false;  // the key is already in the bucket
+  bool exists = false;
+  std::string md5_raw;  // whole file, computed at most once
+  // Multipart state.
+  bool multipart = false;
+  PartPlan plan;
+  std::string upload_id;
+  std::vector<Part> parts;
+  size_t parts_done = 0;
+  int parts_in_flight = 0;
+  bool failed = false;     // a part failed: stop sending, abort, report
+  std::string failure;
+  bool finished = false;
 };
+using JobPtr = std::shared_ptr<Job>;
+
+// What one read pass over a file produced.
+struct Digest {
+  std::string whole_md5;               // raw
+  std::vector<std::string> part_md5s;  // raw, when part_size was given
+  std::string error;
+};
+
+Digest digest_file(const std::string& path, uint64_t size, uint64_t part_size) {
+  Digest d;
+  auto whole = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5);
+  if (!whole) {
+    d.error = whole.error();
+    return d;
+  }
+  d.whole_md5 = *whole;
+  if (part_size == 0) return d;
+  // Page cache makes the second pass cheap; parts are hashed independently.
+  for (uint64_t off = 0; off < size; off += part_size) {
+    auto h = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5, off,
+                                      std::min(part_size, size - off));
+    if (!h) {
+      d.error = h.error();
+      return d;
+    }
+    d.part_md5s.push_back(*h);
+  }
+  return d;
+}
 
 class Engine {
  public:
   Engine(s3::Client& client, const std::vector<LocalFile>& files, const EngineOptions& opts,
-         ProgressSink* progress)
-      : client_(client), files_(files), opts_(opts), progress_(progress),
-        results_(files.size()) {}
+         ProgressSink* progress, EngineStats* stats)
+      : client_(client), loop_(client.loop()), files_(files), opts_(opts),
+        progress_(progress), stats_(stats ? stats : &own_stats_), results_(files.size()),
+        done_(files.size(), false), started_(files.size(), false),
+        pool_(std::max(1u, opts.hash_threads)), alive_(std::make_shared<std::atomic<bool>>(true)) {}
+
+  ~Engine() {
+    alive_->store(false);
+    size_t dropped = pool_.cancel_pending();
+    for (size_t i = 0; i < dropped; ++i) loop_.release();
+  }
 
   std::vector<FileResult> run() {
     for (size_t i = 0; i < files_.size(); ++i) {
       if (!files_[i].error.empty()) {
         FileResult r;
         r.error = files_[i].error;
-        results_[i] = r;
-        done_[i] = true;
-        if (progress_) progress_->on_finish(i, r);
+        record(i, std::move(r));
         continue;
       }
       pending_.push_back(i);
     }
-    pump();
-    client_.loop().run();
-    // Whatever has no result now was cut short by an interrupt.
+    if (opts_.use_listing && pending_.size() >= 2) {
+      start_listing();
+    } else {
+      pump_files();
+    }
+    loop_.run();
+    if (loop_.interrupted()) clean_up_after_interrupt();
     for (size_t i = 0; i < files_.size(); ++i) {
-      if (!done_[i]) {
-        results_[i].outcome = Outcome::kInterrupted;
-        results_[i].error = started_[i] ? "interrupted before it finished; nothing was changed"
-                                        : "interrupted before it started";
-        if (opts_.mode == Mode::kUpload && started_[i]) {
-          results_[i].error = "interrupted before the upload finished; run again to upload it";
-        }
-      }
+      if (done_[i]) continue;
+      results_[i].outcome = Outcome::kInterrupted;
+      results_[i].error = !started_[i] ? "interrupted before it started"
+                          : opts_.mode == Mode::kUpload
+                              ? "interrupted before the upload finished; run again to upload it"
+                              : "interrupted before it finished; nothing was changed";
+      if (!results_[i].note.empty()) results_[i].error += " (" + results_[i].note + ")";
     }
     return std::move(results_);
   }
 
  private:
-  void pump() {
-    while (active_ < opts_.max_concurrent && !pending_.empty() &&
-           !client_.loop().interrupted()) {
+  // ---- listing: one paginated ListObjectsV2 instead of a HEAD per file ----
+
+  void start_listing() {
+    listing_ = true;
+    list_prefix_ = common_key_prefix(files_);
+    // A prefix holding far more objects than we have files is cheaper to HEAD.
+    list_limit_ = std::max<size_t>(10000, 20 * pending_.size());
+    list_page("");
+  }
+
+  void list_page(const std::string& token) {
+    ++stats_->list_requests;
+    client_.list_objects_v2(list_prefix_, token, [this, alive = alive_](s3::S3Result<s3::ListPage> page) {
+      if (!alive->load()) return;
+      if (!page) {
+        // Listing may be denied while HEAD is allowed: fall back, unless it is a failure every
+        // request would repeat.
+        spdlog::debug("listing s3 prefix '{}' failed ({}); checking files one by one",
+                      list_prefix_, page.error().describe());
+        listing_ = false;
+        listed_.clear();
+        pump_files();
+        return;
+      }
+      for (auto& o : page->objects) listed_.emplace(o.key, std::move(o));
+      if (page->truncated && !page->next_continuation_token.empty()) {
+        if (listed_.size() > list_limit_) {
+          spdlog::debug("prefix '{}' holds more than {} objects; checking files one by one",
+                        list_prefix_, list_limit_);
+          listing_ = false;
+          listed_.clear();
+          pump_files();
+          return;
+        }
+        list_page(page->next_continuation_token);
+        return;
+      }
+      listing_ = false;
+      listing_complete_ = true;
+      spdlog::debug("listed {} object(s) under '{}' in {} request(s)", listed_.size(),
+                    list_prefix_, stats_->list_requests);
+      pump_files();
+    });
+  }
+
+  // ---- files ----
+
+  void pump_files() {
+    if (listing_) return;
+    while (active_files_ < opts_.max_concurrent && !pending_.empty() && !loop_.interrupted()) {
       size_t i = pending_.front();
       pending_.pop_front();
-      ++active_;
+      ++active_files_;
       started_[i] = true;
-      auto job = std::make_shared<FileJob>();
+      auto job = std::make_shared<Job>();
       job->index = i;
       job->file = &files_[i];
       if (progress_) progress_->on_start(i, files_[i]);
@@ -77,27 +219,37 @@ class Engine {
     }
   }
 
-  void finish(const std::shared_ptr<FileJob>& job, FileResult r) {
-    if (client_.loop().interrupted() && r.outcome == Outcome::kFailed) return;  // reported later
-    results_[job->index] = std::move(r);
-    done_[job->index] = true;
-    --active_;
-    if (progress_) progress_->on_finish(job->index, results_[job->index]);
-    pump();
+  void record(size_t i, FileResult r) {
+    results_[i] = std::move(r);
+    done_[i] = true;
+    if (progress_) progress_->on_finish(i, results_[i]);
   }
 
-  void fail(const std::shared_ptr<FileJob>& job, std::string why) {
+  void finish(const JobPtr& job, FileResult r) {
+    if (job->finished) return;
+    if (loop_.interrupted() && r.outcome == Outcome::kFailed) {
+      results_[job->index].note = r.error;  // reported as interrupted, with the reason
+      return;
+    }
+    job->finished = true;
+    record(job->index, std::move(r));
+    --active_files_;
+    pump_files();
+  }
+
+  void fail(const JobPtr& job, std::string why) {
     FileResult r;
     r.outcome = Outcome::kFailed;
     r.error = std::move(why);
     finish(job, std::move(r));
   }
 
-  // A failure that every later request would repeat (bad credentials, unreachable endpoint):
-  // stop starting files and fail the rest with the same sentence instead of hammering.
+  // A failure that every later request would repeat (bad credentials, unreachable endpoint,
+  // missing bucket): stop starting files and fail the rest with the same sentence.
   static bool is_global(const s3::S3Error& e) {
-    static const char* kCodes[] = {"SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken",
-                                   "InvalidToken", "NoSuchBucket", "PermanentRedirect",
+    static const char* kCodes[] = {"SignatureDoesNotMatch", "InvalidAccessKeyId",
+                                   "ExpiredToken",          "InvalidToken",
+                                   "NoSuchBucket",          "PermanentRedirect",
                                    "AuthorizationHeaderMalformed"};
     for (const char* c : kCodes) {
       if (e.code == c) return true;
@@ -105,8 +257,7 @@ class Engine {
     return e.curl_code == 6 /*CURLE_COULDNT_RESOLVE_HOST*/ || e.curl_code == 7 /*COULDNT_CONNECT*/;
   }
 
-  void fail_s3(const std::shared_ptr<FileJob>& job, const std::string& what,
-               const s3::S3Error& e) {
+  void fail_s3(const JobPtr& job, const std::string& what, const s3::S3Error& e) {
     if (is_global(e) && stop_reason_.empty()) {
       stop_reason_ = e.describe();
       while (!pending_.empty()) {
@@ -114,109 +265,166 @@ class Engine {
         pending_.pop_front();
         FileResult r;
         r.error = "not attempted: " + stop_reason_;
-        results_[i] = r;
-        done_[i] = true;
-        if (progress_) progress_->on_finish(i, r);
+        record(i, std::move(r));
       }
     }
     fail(job, what + e.describe());
   }
 
-  bool ensure_md5(const std::shared_ptr<FileJob>& job) {
-    if (!job->md5_raw.empty()) return true;
-    auto h = integrity::hash_file_raw(job->file->path, integrity::HashAlgo::kMd5);
-    if (!h) {
-      fail(job, h.error());
-      return false;
-    }
-    job->md5_raw = *h;
-    return true;
-  }
-
-  void check(const std::shared_ptr<FileJob>& job) {
-    client_.head_object(job->file->key, [this, job](s3::S3Result<s3::ObjectInfo> res) {
-      if (!res) {
-        if (res.error().is_not_found()) {
-          job->exists = false;
-          on_compared(job, /*identical=*/false, "");
-        } else {
-          fail_s3(job, "could not check whether it is already in the bucket: ", res.error());
-        }
-        return;
-      }
-      job->exists = true;
-      const s3::ObjectInfo& info = *res;
-      if (opts_.mode == Mode::kUrlOnly) {
-        on_compared(job, true, "");
-        return;
-      }
-      if (info.size != job->file->size) {
-        on_compared(job, false, "");
-        return;
-      }
-      if (is_md5_etag(info.etag)) {
-        if (!ensure_md5(job)) return;
-        bool same = iequals(hex_encode(job->md5_raw), info.etag);
-        on_compared(job, same, "");
-        return;
-      }
-      // A multipart (or encrypted) object: its ETag is not an MD5 of the content. Until
-      // content checksums can be compared, same size counts as identical, and we say so.
-      on_compared(job, true, "same size; content not compared (multipart or encrypted object)");
+  // Runs digest_file on a worker thread and continues on the loop thread.
+  void hash_async(const JobPtr& job, uint64_t part_size, std::function<void(Digest)> then) {
+    loop_.hold();
+    std::string path = job->file->path.string();
+    uint64_t size = job->file->size;
+    http::EventLoop* loop = &loop_;  // outlives the engine; `this` may not when this runs
+    pool_.submit([loop, alive = alive_, path, size, part_size, then = std::move(then)]() mutable {
+      Digest d = digest_file(path, size, part_size);
+      loop->post([loop, alive, d = std::move(d), then = std::move(then)]() mutable {
+        loop->release();
+        if (!alive->load() || loop->interrupted()) return;
+        then(std::move(d));
+      });
     });
   }
 
-  void on_compared(const std::shared_ptr<FileJob>& job, bool identical, std::string note) {
+  void check(const JobPtr& job) {
+    if (listing_complete_) {
+      auto it = listed_.find(job->file->key);
+      if (it == listed_.end()) {
+        on_missing(job);
+      } else {
+        on_present(job, it->second.size, it->second.etag);
+      }
+      return;
+    }
+    ++stats_->head_requests;
+    client_.head_object(job->file->key, [this, job, alive = alive_](s3::S3Result<s3::ObjectInfo> res) {
+      if (!alive->load()) return;
+      if (res) {
+        on_present(job, res->size, res->etag);
+      } else if (res.error().is_not_found()) {
+        on_missing(job);
+      } else {
+        fail_s3(job, "could not check whether it is already in the bucket: ", res.error());
+      }
+    });
+  }
+
+  void on_missing(const JobPtr& job) {
+    job->exists = false;
+    decide(job, false, "");
+  }
+
+  void on_present(const JobPtr& job, uint64_t size, const std::string& etag) {
+    job->exists = true;
+    if (opts_.mode == Mode::kUrlOnly) return decide(job, true, "");
+    if (size != job->file->size) return decide(job, false, "");
+    if (is_md5_etag(etag)) {
+      // Single-part object: its ETag is the MD5 of its bytes.
+      uint64_t part_size = upload_part_size(job);
+      hash_async(job, part_size, [this, job, etag](Digest d) {
+        if (!d.error.empty()) return fail(job, d.error);
+        job->md5_raw = d.whole_md5;
+        keep_part_md5s(job, d);
+        decide(job, iequals(hex_encode(d.whole_md5), etag), "");
+      });
+      return;
+    }
+    unsigned parts = integrity::etag_part_count(etag);
+    std::vector<uint64_t> sizes = parts ? candidate_part_sizes(size, parts, opts_.part_size)
+                                        : std::vector<uint64_t>{};
+    if (sizes.empty()) {
+      // Not an MD5 and no part size fits (encrypted object, unknown layout).
+      return decide(job, true, "same size; content not compared (ETag is not an MD5)");
+    }
+    compare_multipart(job, etag, std::move(sizes), 0);
+  }
+
+  // Recomputes the multipart ETag with each plausible part size until one matches.
+  void compare_multipart(const JobPtr& job, const std::string& etag, std::vector<uint64_t> sizes,
+                         size_t k) {
+    if (k >= sizes.size()) return decide(job, false, "");
+    uint64_t part_size = sizes[k];
+    hash_async(job, part_size, [this, job, etag, sizes = std::move(sizes), k, part_size](Digest d) {
+      if (!d.error.empty()) return fail(job, d.error);
+      job->md5_raw = d.whole_md5;
+      if (iequals(integrity::multipart_etag(d.part_md5s), etag)) {
+        return decide(job, true, "");
+      }
+      if (part_size == upload_part_size(job)) keep_part_md5s(job, d);
+      compare_multipart(job, etag, sizes, k + 1);
+    });
+  }
+
+  // The part size this file would be uploaded with (0: single PUT).
+  uint64_t upload_part_size(const JobPtr& job) const {
+    if (!use_multipart(job->file->size, opts_.multipart_threshold)) return 0;
+    auto plan = plan_parts(job->file->size, opts_.part_size);
+    return plan ? plan->part_size : 0;
+  }
+
+  void keep_part_md5s(const JobPtr& job, const Digest& d) {
+    if (d.part_md5s.empty()) return;
+    auto plan = plan_parts(job->file->size, opts_.part_size);
+    if (!plan || plan->part_count != d.part_md5s.size()) return;
+    job->parts.resize(d.part_md5s.size());
+    for (size_t i = 0; i < d.part_md5s.size(); ++i) job->parts[i].md5_raw = d.part_md5s[i];
+  }
+
+  void decide(const JobPtr& job, bool identical, std::string note) {
     FileResult r;
     r.note = std::move(note);
     switch (opts_.mode) {
       case Mode::kUrlOnly:
         if (!job->exists) {
           r.outcome = Outcome::kNotFound;
-          finish(job, std::move(r));
-          return;
+          return finish(job, std::move(r));
         }
         r.outcome = Outcome::kFound;
-        presign_and_finish(job, std::move(r));
-        return;
+        return presign_and_finish(job, std::move(r));
       case Mode::kDryRun:
         r.outcome = !job->exists ? Outcome::kWouldUpload
                     : identical  ? Outcome::kWouldSkip
                                  : Outcome::kWouldUpdate;
-        finish(job, std::move(r));
-        return;
+        return finish(job, std::move(r));
       case Mode::kUpload:
         if (job->exists && identical) {
           r.outcome = Outcome::kSkipped;
-          presign_and_finish(job, std::move(r));
-          return;
+          return presign_and_finish(job, std::move(r));
         }
-        upload(job);
-        return;
+        if (use_multipart(job->file->size, opts_.multipart_threshold)) return start_multipart(job);
+        return single_put(job);
     }
   }
 
-  void upload(const std::shared_ptr<FileJob>& job) {
+  // ---- single PUT ----
+
+  void single_put(const JobPtr& job) {
+    if (job->md5_raw.empty()) {
+      hash_async(job, 0, [this, job](Digest d) {
+        if (!d.error.empty()) return fail(job, d.error);
+        job->md5_raw = d.whole_md5;
+        single_put(job);
+      });
+      return;
+    }
     // Content-MD5 makes the server verify every byte it stores.
-    if (!ensure_md5(job)) return;
     s3::PutOptions po;
     po.content_md5 = base64_encode(job->md5_raw);
     size_t index = job->index;
+    ++stats_->put_requests;
     client_.put_object_file(
         job->file->key, job->file->path.string(), job->file->size, po,
-        [this, index](uint64_t delta) {
-          if (progress_) progress_->on_bytes(index, delta);
+        [this, index, alive = alive_](uint64_t delta) {
+          if (alive->load() && progress_) progress_->on_bytes(index, delta);
         },
-        [this, job](s3::S3Result<s3::PutResult> res) {
-          if (!res) {
-            fail_s3(job, "upload failed: ", res.error());
-            return;
-          }
+        [this, job, alive = alive_](s3::S3Result<s3::PutResult> res) {
+          if (!alive->load()) return;
+          if (!res) return fail_s3(job, "upload failed: ", res.error());
           std::string want = hex_encode(job->md5_raw);
           if (is_md5_etag(res->etag) && !iequals(res->etag, want)) {
-            fail(job, "the server stored different bytes than were sent (ETag " + res->etag +
-                          ", expected " + want + "): upload it again");
-            return;
+            return fail(job, "the server stored different bytes than were sent (ETag " +
+                                 res->etag + ", expected " + want + "): upload it again");
           }
           FileResult r;
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
@@ -224,28 +432,240 @@ class Engine {
         });
   }
 
-  void presign_and_finish(const std::shared_ptr<FileJob>& job, FileResult r) {
+  // ---- multipart ----
+
+  void start_multipart(const JobPtr& job) {
+    auto plan = plan_parts(job->file->size, opts_.part_size);
+    if (!plan) return fail(job, plan.error());
+    job->multipart = true;
+    job->plan = *plan;
+    if (job->parts.size() != plan->part_count) job->parts.assign(plan->part_count, Part{});
+    for (uint64_t n = 1; n <= plan->part_count; ++n) {
+      job->parts[n - 1].offset = plan->offset_of(n);
+      job->parts[n - 1].size = plan->size_of(n);
+    }
+    client_.create_multipart_upload(
+        job->file->key, s3::PutOptions{},
+        [this, job, alive = alive_](s3::S3Result<std::string> id) {
+          if (!alive->load()) return;
+          if (!id) return fail_s3(job, "could not start the multipart upload: ", id.error());
+          job->upload_id = *id;
+          open_uploads_.push_back(job);
+          spdlog::debug("{}: multipart upload of {} parts of {} bytes", job->file->display,
+                        job->plan.part_count, job->plan.part_size);
+          for (size_t i = 0; i < job->parts.size(); ++i) part_queue_.emplace_back(job, i);
+          pump_parts();
+        });
+  }
+
+  void pump_parts() {
+    while (parts_in_progress_ < opts_.max_requests && !part_queue_.empty() &&
+           !loop_.interrupted()) {
+      auto [job, i] = part_queue_.front();
+      part_queue_.pop_front();
+      if (job->failed || job->finished) continue;
+      ++parts_in_progress_;
+      ++job->parts_in_flight;
+      if (job->parts[i].md5_raw.empty()) {
+        hash_part(job, i);
+      } else {
+        send_part(job, i);
+      }
+    }
+  }
+
+  void hash_part(const JobPtr& job, size_t i) {
+    loop_.hold();
+    std::string path = job->file->path.string();
+    uint64_t off = job->parts[i].offset, len = job->parts[i].size;
+    http::EventLoop* loop = &loop_;
+    pool_.submit([this, loop, alive = alive_, job, i, path, off, len] {
+      auto h = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5, off, len);
+      loop->post([this, loop, alive, job, i, h = std::move(h)]() mutable {
+        loop->release();
+        if (!alive->load() || loop->interrupted()) return;
+        if (!h) return part_failed(job, h.error(), nullptr);
+        job->parts[i].md5_raw = *h;
+        send_part(job, i);
+      });
+    });
+  }
+
+  void send_part(const JobPtr& job, size_t i) {
+    if (job->failed) return part_done(job);
+    Part& p = job->parts[i];
+    size_t index = job->index;
+    ++stats_->part_requests;
+    client_.upload_part_file(
+        job->file->key, job->upload_id, static_cast<int>(i + 1), job->file->path.string(),
+        p.offset, p.size, base64_encode(p.md5_raw),
+        [this, index, alive = alive_](uint64_t delta) {
+          if (alive->load() && progress_) progress_->on_bytes(index, delta);
+        },
+        [this, job, i, alive = alive_](s3::S3Result<s3::PartResult> res) {
+          if (!alive->load()) return;
+          if (!res) {
+            return part_failed(job, "part " + std::to_string(i + 1) + " failed: ", &res.error());
+          }
+          Part& part = job->parts[i];
+          std::string want = hex_encode(part.md5_raw);
+          if (is_md5_etag(res->etag) && !iequals(res->etag, want)) {
+            return part_failed(job,
+                               "the server stored different bytes for part " +
+                                   std::to_string(i + 1) + " (ETag " + res->etag +
+                                   ", expected " + want + ")",
+                               nullptr);
+          }
+          part.etag = res->etag;
+          part.done = true;
+          ++job->parts_done;
+          part_done(job);
+        });
+  }
+
+  // A part request ended (either way): free its slot and move on.
+  void part_done(const JobPtr& job) {
+    --parts_in_progress_;
+    --job->parts_in_flight;
+    if (job->failed) {
+      if (job->parts_in_flight == 0) abort_and_fail(job);
+    } else if (job->parts_done == job->parts.size()) {
+      complete(job);
+    }
+    pump_parts();
+  }
+
+  void part_failed(const JobPtr& job, const std::string& why, const s3::S3Error* e) {
+    if (!job->failed) {
+      job->failed = true;
+      job->failure = e ? why + e->describe() : why;
+      if (e && is_global(*e) && stop_reason_.empty()) stop_reason_ = e->describe();
+    }
+    part_done(job);
+  }
+
+  void complete(const JobPtr& job) {
+    std::vector<s3::CompletedPart> parts;
+    std::vector<std::string> md5s;
+    for (size_t i = 0; i < job->parts.size(); ++i) {
+      parts.push_back({static_cast<int>(i + 1), job->parts[i].etag});
+      md5s.push_back(job->parts[i].md5_raw);
+    }
+    std::string want = integrity::multipart_etag(md5s);
+    client_.complete_multipart_upload(
+        job->file->key, job->upload_id, parts,
+        [this, job, want, alive = alive_](s3::S3Result<s3::PutResult> res) {
+          if (!alive->load()) return;
+          if (!res) {
+            job->failure = "could not complete the multipart upload: " + res.error().describe();
+            return abort_and_fail(job);
+          }
+          forget_upload(job);
+          if (integrity::etag_part_count(res->etag) > 0 && !iequals(res->etag, want)) {
+            return fail(job, "the server reports ETag " + res->etag + " for the assembled object, "
+                             "expected " + want + ": upload it again");
+          }
+          FileResult r;
+          r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
+          r.parts = job->parts.size();
+          presign_and_finish(job, std::move(r));
+        });
+  }
+
+  void forget_upload(const JobPtr& job) {
+    open_uploads_.erase(std::remove(open_uploads_.begin(), open_uploads_.end(), job),
+                        open_uploads_.end());
+  }
+
+  // Never leave an orphaned multipart upload behind without saying so.
+  void abort_and_fail(const JobPtr& job) {
+    if (job->upload_id.empty()) return fail(job, job->failure);
+    std::string id = job->upload_id;
+    ++stats_->aborted_uploads;
+    client_.abort_multipart_upload(
+        job->file->key, id, [this, job, id, alive = alive_](s3::S3Result<bool> res) {
+          if (!alive->load()) return;
+          forget_upload(job);
+          std::string why = job->failure;
+          if (!res) {
+            why += "; the incomplete multipart upload could not be removed (" +
+                   res.error().describe() + "): remove it with aws s3api abort-multipart-upload "
+                   "--bucket " + client_.config().bucket + " --key '" + job->file->key +
+                   "' --upload-id " + id;
+          } else {
+            why += " (the incomplete upload was aborted)";
+          }
+          fail(job, why);
+        });
+  }
+
+  void presign_and_finish(const JobPtr& job, FileResult r) {
     r.url = client_.presign_get(job->file->key, opts_.url_expiry);
     finish(job, std::move(r));
   }
 
+  // After Ctrl-C: abort the multipart uploads still open so nothing is left behind, within a
+  // few seconds.
+  void clean_up_after_interrupt() {
+    size_t dropped = pool_.cancel_pending();
+    for (size_t i = 0; i < dropped; ++i) loop_.release();
+    if (open_uploads_.empty()) return;
+    loop_.clear_interrupt();
+    auto uploads = open_uploads_;
+    for (const auto& job : uploads) {
+      job->failed = true;
+      std::string id = job->upload_id;
+      ++stats_->aborted_uploads;
+      client_.abort_multipart_upload(job->file->key, id,
+                                     [this, job, id, alive = alive_](s3::S3Result<bool> res) {
+        if (!alive->load()) return;
+        forget_upload(job);
+        results_[job->index].note =
+            res ? "the incomplete multipart upload was aborted"
+                : "the incomplete multipart upload " + id + " could not be aborted (" +
+                      res.error().describe() + ")";
+      });
+    }
+    // Give up after a few seconds; a second Ctrl-C ends it at once.
+    loop_.post_after(std::chrono::seconds(10), [this] { loop_.interrupt(); });
+    loop_.run();
+    for (const auto& job : open_uploads_) {
+      results_[job->index].note = "the incomplete multipart upload " + job->upload_id +
+                                  " could not be aborted in time";
+    }
+  }
+
   s3::Client& client_;
+  http::EventLoop& loop_;
   const std::vector<LocalFile>& files_;
   EngineOptions opts_;
   ProgressSink* progress_;
+  EngineStats own_stats_;
+  EngineStats* stats_;
   std::vector<FileResult> results_;
-  std::vector<bool> done_ = std::vector<bool>(files_.size(), false);
-  std::vector<bool> started_ = std::vector<bool>(files_.size(), false);
+  std::vector<bool> done_, started_;
   std::deque<size_t> pending_;
-  int active_ = 0;
-  std::string stop_reason_;  // set once a global failure stopped new work
+  int active_files_ = 0;
+  std::string stop_reason_;
+  // Listing.
+  bool listing_ = false, listing_complete_ = false;
+  std::string list_prefix_;
+  size_t list_limit_ = 0;
+  std::map<std::string, s3::ListedObject> listed_;
+  // Parts.
+  std::deque<std::pair<JobPtr, size_t>> part_queue_;
+  int parts_in_progress_ = 0;
+  std::vector<JobPtr> open_uploads_;
+  WorkerPool pool_;
+  std::shared_ptr<std::atomic<bool>> alive_;
 };
 
 }  // namespace
 
 std::vector<FileResult> run_transfers(s3::Client& client, const std::vector<LocalFile>& files,
-                                      const EngineOptions& opts, ProgressSink* progress) {
-  Engine engine(client, files, opts, progress);
+                                      const EngineOptions& opts, ProgressSink* progress,
+                                      EngineStats* stats) {
+  Engine engine(client, files, opts, progress, stats);
   return engine.run();
 }
 

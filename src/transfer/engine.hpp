@@ -1,5 +1,6 @@
 // Runs the per-file work (check, compare, upload, presign) for many files at once over the
-// event loop. No printing: results and progress events go back to the caller.
+// event loop: single PUTs for small files, concurrent multipart uploads for large ones,
+// hashing on worker threads. No printing: results and progress events go back to the caller.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "s3/client.hpp"
+#include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
 
 namespace s3up::transfer {
@@ -32,6 +34,7 @@ struct FileResult {
   std::string error;  // one sentence, for kFailed / kInterrupted
   std::string note;   // qualifies a skip, e.g. how identity was established
   std::string url;    // presigned GET URL, when one was made
+  uint64_t parts = 0;  // multipart uploads: parts sent
 };
 
 // What the engine tells a progress display. All calls come from the loop thread.
@@ -39,7 +42,7 @@ class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
   virtual void on_start(size_t /*index*/, const LocalFile& /*file*/) {}
-  // Body bytes handed to the network for this file (never counts a byte twice).
+  // Body bytes the network layer sent for this file (a retry never counts a byte twice).
   virtual void on_bytes(size_t /*index*/, uint64_t /*delta*/) {}
   virtual void on_finish(size_t /*index*/, const FileResult& /*result*/) {}
 };
@@ -47,14 +50,34 @@ class ProgressSink {
 struct EngineOptions {
   Mode mode = Mode::kUpload;
   int max_concurrent = 4;  // files in flight
+  int max_requests = 16;   // part uploads in progress at once, across all files
   std::chrono::seconds url_expiry{7 * 24 * 3600};
+  uint64_t multipart_threshold = 16 * kMiB;
+  uint64_t part_size = 16 * kMiB;
+  bool use_listing = true;     // one ListObjectsV2 of the common prefix instead of HEADs
+  unsigned hash_threads = 2;
 };
 
-// results[i] belongs to files[i]. Returns when every file has a result.
-std::vector<FileResult> run_transfers(s3::Client& client, const std::vector<LocalFile>& files,
-                                      const EngineOptions& opts, ProgressSink* progress);
+// Counters for tests and the verbose log.
+struct EngineStats {
+  uint64_t head_requests = 0, list_requests = 0, put_requests = 0, part_requests = 0;
+  uint64_t aborted_uploads = 0;
+};
 
-// True for a single-part ETag: 32 lower/upper-case hex digits (an MD5 of the content).
+// results[i] belongs to files[i]. Returns when every file has a result (or after Ctrl-C,
+// once in-flight multipart uploads have been aborted).
+std::vector<FileResult> run_transfers(s3::Client& client, const std::vector<LocalFile>& files,
+                                      const EngineOptions& opts, ProgressSink* progress,
+                                      EngineStats* stats = nullptr);
+
+// True for a single-part ETag: 32 hex digits (an MD5 of the content).
 bool is_md5_etag(const std::string& etag);
+
+// The directory-level prefix shared by all keys ("a/b/" for a/b/x and a/b/c/y; "" if none).
+std::string common_key_prefix(const std::vector<LocalFile>& files);
+
+// Part sizes to try when recomputing a multipart ETag of `size` bytes with `parts` parts:
+// ours first, then common tools' defaults (aws 8 MiB, 5 MiB, the old tool's 10 MiB, ...).
+std::vector<uint64_t> candidate_part_sizes(uint64_t size, unsigned parts, uint64_t ours);
 
 }  // namespace s3up::transfer

@@ -24,9 +24,11 @@ void WorkerPool::submit(std::function<void()> job) {
   cv_.notify_one();
 }
 
-void WorkerPool::cancel_pending() {
+size_t WorkerPool::cancel_pending() {
   std::lock_guard<std::mutex> lk(mu_);
+  size_t n = jobs_.size();
   jobs_.clear();
+  return n;
 }
 
 void WorkerPool::work() {

@@ -18,8 +18,8 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void submit(std::function<void()> job);
-  // Drops jobs not yet started (after an interrupt).
-  void cancel_pending();
+  // Drops jobs not yet started (after an interrupt); returns how many were dropped.
+  size_t cancel_pending();
 
  private:
   void work();

@@ -530,8 +530,12 @@ class Connection:
                     keep = await self.proxy_request(req)
                 if not keep:
                     return
-        except (ConnectionError, OSError, asyncio.IncompleteReadError, ProtocolError):
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, ProtocolError,
+                asyncio.LimitOverrunError):
             graceful = False
+        except Exception as e:  # a bug: say so, drop this connection, keep serving
+            graceful = False
+            print(f"fault_proxy: connection {self.id}: {type(e).__name__}: {e}", file=sys.stderr)
         finally:
             self.close_upstream()
             if graceful:
@@ -607,7 +611,8 @@ class Connection:
             return await self.forward(req, rule, entry)
         except Dropped:
             return False
-        except (ConnectionError, OSError, asyncio.IncompleteReadError, ProtocolError) as e:
+        except (ConnectionError, OSError, asyncio.IncompleteReadError, ProtocolError,
+                asyncio.LimitOverrunError) as e:
             if entry["error"] is None:
                 entry["error"] = f"{type(e).__name__}: {e}"
             return False
