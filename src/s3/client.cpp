@@ -305,7 +305,7 @@ void Client::attempt(std::shared_ptr<Call> call) {
       if (auto server = clock_offset_from_date(r.header("date"), cfg_.clock())) {
         const auto off_by =
             *server > signed_offset ? *server - signed_offset : signed_offset - *server;
-        const auto limit = err->code == "RequestTimeTooSkewed" ? std::chrono::seconds(2)
+        const auto limit = err->code == "RequestTimeTooSkewed" ? std::chrono::seconds(10)
                                                                : std::chrono::seconds(5 * 60);
         if (off_by > limit) {
           clock_offset_.store(*server);

@@ -527,6 +527,7 @@ class Engine {
   void part_done(const JobPtr& job) {
     --parts_in_progress_;
     --job->parts_in_flight;
+    if (loop_.interrupted()) return;  // clean_up_after_interrupt() aborts what is open
     if (job->failed) {
       if (job->parts_in_flight == 0) abort_and_fail(job);
     } else if (job->parts_done == job->parts.size()) {
@@ -555,7 +556,7 @@ class Engine {
     client_.complete_multipart_upload(
         job->file->key, job->upload_id, parts,
         [this, job, want, alive = alive_](s3::S3Result<s3::PutResult> res) {
-          if (!alive->load()) return;
+          if (!alive->load() || (!res && loop_.interrupted())) return;
           if (!res) {
             job->failure = "could not complete the multipart upload: " + res.error().describe();
             return abort_and_fail(job);
@@ -579,6 +580,7 @@ class Engine {
 
   // Never leave an orphaned multipart upload behind without saying so.
   void abort_and_fail(const JobPtr& job) {
+    if (loop_.interrupted()) return;  // clean_up_after_interrupt() aborts what is open
     if (job->upload_id.empty()) return fail(job, job->failure);
     std::string id = job->upload_id;
     ++stats_->aborted_uploads;

@@ -1,6 +1,7 @@
 #include "harness.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,6 +202,52 @@ int count_lines(const std::string& out, const std::string& prefix) {
     if (line.rfind(prefix, 0) == 0) ++n;
   }
   return n;
+}
+
+}  // namespace s3up::itest
+
+namespace s3up::itest {
+
+FaultProxy::FaultProxy(const std::string& upstream_endpoint, const std::string& plan_json) {
+  std::string upstream = upstream_endpoint.substr(upstream_endpoint.find("://") + 3);
+  fs::path plan = dir_.write("plan.json", plan_json);
+  std::string port_file = (dir_.path() / "port").string();
+  std::string log = (dir_.path() / "log.jsonl").string();
+  std::string script = std::string(S3UPLOAD_SOURCE_DIR) + "/tests/tools/fault_proxy.py";
+  pid_ = fork();
+  if (pid_ == 0) {
+    int n = open("/dev/null", O_RDWR);
+    dup2(n, 0);
+    dup2(n, 1);
+    execl("/usr/bin/python3", "python3", script.c_str(), "--upstream", upstream.c_str(),
+          "--plan", plan.c_str(), "--port-file", port_file.c_str(), "--log", log.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200 && port_ == 0; ++i) {
+    std::ifstream in(port_file);
+    if (in >> port_) break;
+    port_ = 0;
+    usleep(50000);
+  }
+}
+
+FaultProxy::~FaultProxy() {
+  if (pid_ > 0) {
+    kill(pid_, SIGTERM);
+    int st = 0;
+    waitpid(pid_, &st, 0);
+  }
+}
+
+std::vector<std::string> FaultProxy::log_lines() const {
+  std::vector<std::string> out;
+  std::ifstream in(dir_.path() / "log.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
 }
 
 }  // namespace s3up::itest

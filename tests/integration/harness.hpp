@@ -79,3 +79,24 @@ std::vector<std::string> urls_in(const std::string& out);
 int count_lines(const std::string& out, const std::string& prefix);
 
 }  // namespace s3up::itest
+
+namespace s3up::itest {
+
+// tests/tools/fault_proxy.py in front of the test server, for the life of the object.
+class FaultProxy {
+ public:
+  // plan_json: {"rules": [...]} (see fault_proxy.py).
+  FaultProxy(const std::string& upstream_endpoint, const std::string& plan_json);
+  ~FaultProxy();
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Parsed log lines (one JSON object per request as a string).
+  std::vector<std::string> log_lines() const;
+  bool ok() const { return port_ > 0; }
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace s3up::itest

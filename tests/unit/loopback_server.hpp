@@ -80,6 +80,15 @@ class LoopbackServer {
   int port() const { return port_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
+  // The next `times` requests whose body is longer than `after_bytes` get their connection
+  // closed once that many body bytes arrived (a connection dropped mid-upload). They are not
+  // passed to the handler; dropped_requests() counts them.
+  void drop_body_after(size_t after_bytes, int times) {
+    drop_after_ = after_bytes;
+    drops_left_ = times;
+  }
+  int dropped_requests() const { return dropped_.load(); }
+
   int connections_accepted() const { return accepted_.load(); }
   int max_concurrent_connections() const { return max_open_.load(); }
   int max_concurrent_requests() const { return max_busy_.load(); }
@@ -175,6 +184,16 @@ class LoopbackServer {
       }
       const std::string cl = req.header("content-length");
       const size_t body_len = cl.empty() ? 0 : std::stoull(cl);
+      if (drops_left_.load() > 0 && body_len > drop_after_.load() && drops_left_.fetch_sub(1) > 0) {
+        while (buf.size() < drop_after_.load()) {
+          if (!wait_readable(fd)) goto done;
+          const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+          if (n <= 0) goto done;
+          buf.append(chunk, static_cast<size_t>(n));
+        }
+        ++dropped_;
+        goto done;
+      }
       while (buf.size() < body_len) {
         if (!wait_readable(fd)) goto done;
         const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
@@ -230,6 +249,8 @@ class LoopbackServer {
   mutable std::mutex mu_;
   std::vector<std::thread> connections_;
   std::vector<ServerRequest> log_;
+  std::atomic<size_t> drop_after_{0};
+  std::atomic<int> drops_left_{0}, dropped_{0};
   std::atomic<int> accepted_{0}, open_{0}, max_open_{0}, busy_{0}, max_busy_{0}, requests_{0};
 };
 

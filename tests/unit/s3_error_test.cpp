@@ -180,6 +180,28 @@ TEST(S3ErrorDescribe, ServerSide) {
   EXPECT_EQ(http_error(418, "").describe(), "the server rejected the request (HTTP 418)");
 }
 
+TEST(S3ErrorDescribe, MentionsAttempts) {
+  S3Error e = http_error(503, "SlowDown");
+  EXPECT_EQ(e.describe().find("attempts"), std::string::npos);
+  e.attempts = 6;
+  EXPECT_EQ(e.describe(),
+            "the server asked to slow down (503 SlowDown): try again later or lower the "
+            "concurrency (after 6 attempts)");
+  S3Error t = transport_error(CURLE_RECV_ERROR, "Connection reset by peer");
+  t.attempts = 2;
+  EXPECT_NE(t.describe().find("(after 2 attempts)"), std::string::npos);
+}
+
+TEST(S3ErrorDescribe, Multipart) {
+  EXPECT_NE(http_error(400, "EntityTooSmall").describe().find("minimum part size"),
+            std::string::npos);
+  EXPECT_NE(http_error(404, "NoSuchUpload").describe().find("multipart upload does not exist"),
+            std::string::npos);
+  EXPECT_NE(http_error(400, "InvalidPart").describe().find("parts"), std::string::npos);
+  EXPECT_FALSE(http_error(404, "NoSuchUpload").is_retryable());
+  EXPECT_FALSE(http_error(400, "EntityTooSmall").is_retryable());
+}
+
 TEST(S3ErrorDescribe, OneLineAndShort) {
   const std::string long_message = std::string(1000, 'x') + "\nsecond line";
   const std::string d = http_error(400, "Weird", long_message).describe();
@@ -197,6 +219,8 @@ ClientConfig config(Endpoint ep, std::string region = "us-east-1") {
   c.credentials.access_key_id = "AKIAIOSFODNN7EXAMPLE";
   c.credentials.secret_access_key = kSecret;
   c.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1369353600)); };
+  c.retry.base = std::chrono::milliseconds(1);  // keep retries fast
+  c.retry.cap = std::chrono::milliseconds(4);
   return c;
 }
 
@@ -580,6 +604,88 @@ TEST_F(ClientTest, DeleteAndHeadBucket) {
   EXPECT_EQ(reqs[1].target, "/bucket");
 }
 
+// HEAD answers 403 without a body: one signed GET of the first byte learns the real reason.
+TEST_F(ClientTest, HeadForbiddenIsDiagnosedWithRangedGet) {
+  start([](const ServerRequest& req) {
+    ServerReply r;
+    r.status = 403;
+    if (req.method == "GET") {
+      r.body =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SignatureDoesNotMatch</Code>"
+          "<Message>The request signature we calculated does not match the signature you "
+          "provided.</Message><RequestId>RID-GET</RequestId></Error>";
+    }
+    return r;
+  });
+  auto info = head_object_sync(*client_, "dir/a b");
+  ASSERT_FALSE(info.ok());
+  const S3Error& e = info.error();
+  EXPECT_EQ(e.http_status, 403);
+  EXPECT_EQ(e.code, "SignatureDoesNotMatch");
+  EXPECT_EQ(e.request_id, "RID-GET");
+  EXPECT_EQ(e.attempts, 1);
+  EXPECT_NE(e.describe().find("secret access key"), std::string::npos) << e.describe();
+  auto reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "HEAD");
+  EXPECT_EQ(reqs[1].method, "GET");
+  EXPECT_EQ(reqs[1].target, "/bucket/dir/a%20b");
+  EXPECT_EQ(reqs[1].header("range"), "bytes=0-0");
+  EXPECT_EQ(signed_headers(reqs[1]), "host;range;x-amz-content-sha256;x-amz-date");
+}
+
+TEST_F(ClientTest, HeadBucketForbiddenIsDiagnosedWithListing) {
+  start([](const ServerRequest& req) {
+    ServerReply r;
+    r.status = 403;
+    if (req.method == "GET") {
+      r.body =
+          "<Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided "
+          "does not exist in our records.</Message></Error>";
+    }
+    return r;
+  });
+  std::optional<S3Result<bool>> hb;
+  client_->head_bucket([&](S3Result<bool> r) { hb.emplace(r); });
+  loop_.run();
+  ASSERT_TRUE(hb && !hb->ok());
+  EXPECT_EQ(hb->error().code, "InvalidAccessKeyId");
+  EXPECT_NE(hb->error().describe().find("access key id"), std::string::npos);
+  auto reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].method, "GET");
+  EXPECT_EQ(reqs[1].target, "/bucket?list-type=2&max-keys=1");
+}
+
+TEST_F(ClientTest, HeadForbiddenStaysForbiddenWhenTheGetWorksOrIsPlain) {
+  int n = 0;
+  start([&n](const ServerRequest& req) {
+    ServerReply r;
+    if (req.method == "HEAD") r.status = 403;
+    if (req.method == "GET" && ++n == 1) r.body = "x";  // first: the GET succeeds
+    if (req.method == "GET" && n == 2) r.status = 403;  // second: no body either
+    return r;
+  });
+  for (int i = 0; i < 2; ++i) {
+    auto info = head_object_sync(*client_, "k");
+    ASSERT_FALSE(info.ok());
+    EXPECT_EQ(info.error().code, "Forbidden");
+    EXPECT_EQ(info.error().http_status, 403);
+    EXPECT_TRUE(info.error().is_auth());
+  }
+  EXPECT_EQ(server_->requests_seen(), 4);
+}
+
+TEST_F(ClientTest, HeadNotFoundIsNotDiagnosed) {
+  start([](const ServerRequest&) {
+    ServerReply r;
+    r.status = 404;
+    return r;
+  });
+  EXPECT_FALSE(head_object_sync(*client_, "k").ok());
+  EXPECT_EQ(server_->requests_seen(), 1);
+}
+
 TEST(ClientTransport, ConnectionRefusedIsDescribed) {
   const int port = LoopbackServer::unused_port();
   http::EventLoop loop;
@@ -589,9 +695,11 @@ TEST(ClientTransport, ConnectionRefusedIsDescribed) {
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.error().is_transport());
   EXPECT_TRUE(r.error().is_retryable());
+  // Retried max_connect_retries times: a wrong endpoint never heals, so not more.
+  EXPECT_EQ(r.error().attempts, 3);
   EXPECT_EQ(r.error().describe(), "could not connect to http://127.0.0.1:" + std::to_string(port) +
                                       " (connection refused): is the endpoint right and the "
-                                      "server running?");
+                                      "server running? (after 3 attempts)");
 }
 
 }  // namespace

@@ -157,5 +157,176 @@ TEST(S3XmlEscape, EscapesSpecials) {
   EXPECT_EQ(escape("plain"), "plain");
 }
 
+// ---- multipart ------------------------------------------------------------------------------
+
+TEST(S3XmlMultipart, InitiateResult) {
+  auto id = parse_initiate_multipart_upload(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+      "  <Bucket>example-bucket</Bucket>\n  <Key>example-object</Key>\n"
+      "  <UploadId>VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>\n"
+      "</InitiateMultipartUploadResult>");
+  ASSERT_TRUE(id.ok()) << id.error();
+  EXPECT_EQ(*id, "VXBsb2FkIElEIGZvciA2aWWpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA");
+  // Swift's s3api: upload ids with '~' and '-'.
+  auto swift = parse_initiate_multipart_upload(
+      "<?xml version='1.0' encoding='UTF-8'?>\n<InitiateMultipartUploadResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><Key>a b</Key>"
+      "<UploadId>NDFkNmQ1YTUtMzQ3Ni00YjgzLWI3ZTAtZmQwZjZiMWY3ZWNm</UploadId>"
+      "</InitiateMultipartUploadResult>");
+  ASSERT_TRUE(swift.ok());
+  EXPECT_EQ(*swift, "NDFkNmQ1YTUtMzQ3Ni00YjgzLWI3ZTAtZmQwZjZiMWY3ZWNm");
+  EXPECT_FALSE(parse_initiate_multipart_upload("").ok());
+  EXPECT_FALSE(parse_initiate_multipart_upload("<Error><Code>x</Code></Error>").ok());
+  EXPECT_FALSE(
+      parse_initiate_multipart_upload("<InitiateMultipartUploadResult><UploadId> </UploadId>"
+                                      "</InitiateMultipartUploadResult>")
+          .ok());
+}
+
+TEST(S3XmlMultipart, CompleteDocument) {
+  EXPECT_EQ(complete_multipart_upload({{1, "a54357aff0632cce46d942af68356b38"},
+                                       {2, "\"0c78aef83f66abc1fa1e8477f296d394\""}}),
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Part><PartNumber>1</PartNumber>"
+            "<ETag>&quot;a54357aff0632cce46d942af68356b38&quot;</ETag></Part>"
+            "<Part><PartNumber>2</PartNumber>"
+            "<ETag>&quot;0c78aef83f66abc1fa1e8477f296d394&quot;</ETag></Part>"
+            "</CompleteMultipartUpload>");
+  EXPECT_EQ(complete_multipart_upload({}),
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "</CompleteMultipartUpload>");
+}
+
+TEST(S3XmlMultipart, CompleteResult) {
+  auto r = parse_complete_multipart_upload(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<CompleteMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+      " <Location>http://Example-Bucket.s3.region.amazonaws.com/Example-Object</Location>\n"
+      " <Bucket>Example-Bucket</Bucket>\n <Key>Example-Object</Key>\n"
+      " <ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag>\n"
+      "</CompleteMultipartUploadResult>");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->etag, "3858f62230ac3c915f300c664312c11f-9");
+  auto quoted = parse_complete_multipart_upload(
+      "<CompleteMultipartUploadResult><ETag>&quot;abc-3&quot;</ETag>"
+      "</CompleteMultipartUploadResult>");
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->etag, "abc-3");
+  EXPECT_FALSE(parse_complete_multipart_upload(
+                   "<Error><Code>InternalError</Code><Message>x</Message></Error>")
+                   .ok());
+  EXPECT_FALSE(
+      parse_complete_multipart_upload("<CompleteMultipartUploadResult/>").ok());  // no ETag
+}
+
+TEST(S3XmlMultipart, ListUploadsDecodesKeysAndMarkers) {
+  auto page = parse_list_multipart_uploads(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<ListMultipartUploadsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+      "  <Bucket>bucket</Bucket>\n  <KeyMarker></KeyMarker>\n  <UploadIdMarker></UploadIdMarker>\n"
+      "  <NextKeyMarker>my+movie%2B1%0A.m2ts</NextKeyMarker>\n"
+      "  <NextUploadIdMarker>YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ</NextUploadIdMarker>\n"
+      "  <EncodingType>url</EncodingType>\n  <MaxUploads>3</MaxUploads>\n"
+      "  <IsTruncated>true</IsTruncated>\n"
+      "  <Upload>\n    <Key>my-divisor</Key>\n"
+      "    <UploadId>XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw</UploadId>\n"
+      "    <Initiator><ID>arn:aws:iam::111122223333:user/user1</ID>"
+      "<DisplayName>user1</DisplayName></Initiator>\n"
+      "    <Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID>"
+      "<DisplayName>OwnerDisplayName</DisplayName></Owner>\n"
+      "    <StorageClass>STANDARD</StorageClass>\n"
+      "    <Initiated>2010-11-10T20:48:33.000Z</Initiated>\n  </Upload>\n"
+      "  <Upload>\n    <Key>%E6%97%A5%E6%9C%AC/a+b%26c</Key>\n"
+      "    <UploadId>VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA</UploadId>\n"
+      "    <Initiated>2010-11-10T20:48:34.000Z</Initiated>\n  </Upload>\n"
+      "  <Upload>\n    <Key>my+movie%2B1%0A.m2ts</Key>\n"
+      "    <UploadId>YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ</UploadId>\n"
+      "    <Initiated>2010-11-10T20:49:33.000Z</Initiated>\n  </Upload>\n"
+      "</ListMultipartUploadsResult>");
+  ASSERT_TRUE(page.ok()) << page.error();
+  ASSERT_EQ(page->uploads.size(), 3u);
+  EXPECT_EQ(page->uploads[0].key, "my-divisor");
+  EXPECT_EQ(page->uploads[0].upload_id, "XMgbGlrZSBlbHZpbmcncyBub3QgaGF2aW5nIG11Y2ggbHVjaw");
+  EXPECT_EQ(page->uploads[0].initiated, "2010-11-10T20:48:33.000Z");
+  EXPECT_EQ(page->uploads[1].key, "\xE6\x97\xA5\xE6\x9C\xAC/a b&c");
+  EXPECT_EQ(page->uploads[2].key, "my movie+1\n.m2ts");
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_key_marker, "my movie+1\n.m2ts");
+  EXPECT_EQ(page->next_upload_id_marker, "YW55IGlkZWEgd2h5IGVsdmluZydzIHVwbG9hZCBmYWlsZWQ");
+}
+
+TEST(S3XmlMultipart, ListUploadsPlainAndEmpty) {
+  // Without EncodingType keys are verbatim ('+' stays).
+  auto page = parse_list_multipart_uploads(
+      "<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>"
+      "<Upload><Key> a+b%20 </Key><UploadId>u</UploadId></Upload></ListMultipartUploadsResult>");
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->uploads.size(), 1u);
+  EXPECT_EQ(page->uploads[0].key, " a+b%20 ");
+  EXPECT_FALSE(page->truncated);
+  EXPECT_EQ(page->next_key_marker, "");
+  auto empty = parse_list_multipart_uploads(
+      "<?xml version='1.0' encoding='UTF-8'?>\n<ListMultipartUploadsResult "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Bucket>b</Bucket><KeyMarker/>"
+      "<UploadIdMarker/><NextKeyMarker/><NextUploadIdMarker/><MaxUploads>1000</MaxUploads>"
+      "<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>"
+      "</ListMultipartUploadsResult>");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->uploads.empty());
+  EXPECT_FALSE(parse_list_multipart_uploads("<ListBucketResult/>").ok());
+  EXPECT_FALSE(
+      parse_list_multipart_uploads("<ListMultipartUploadsResult><IsTruncated>true</IsTruncated>"
+                                   "</ListMultipartUploadsResult>")
+          .ok());  // truncated without a marker would loop
+}
+
+TEST(S3XmlMultipart, ListParts) {
+  auto page = parse_list_parts(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<ListPartsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\n"
+      "  <Bucket>example-bucket</Bucket>\n  <Key>example-object</Key>\n"
+      "  <UploadId>XXBsb2FkIElEIGZvciBlbHZpbmcncyVcdS1tb3ZpZS5tMnRzEEEwbG9hZA</UploadId>\n"
+      "  <Initiator><ID>arn:aws:iam::111122223333:user/some-user</ID>"
+      "<DisplayName>umat-user</DisplayName></Initiator>\n"
+      "  <StorageClass>STANDARD</StorageClass>\n"
+      "  <PartNumberMarker>1</PartNumberMarker>\n"
+      "  <NextPartNumberMarker>3</NextPartNumberMarker>\n  <MaxParts>2</MaxParts>\n"
+      "  <IsTruncated>true</IsTruncated>\n"
+      "  <Part>\n    <PartNumber>2</PartNumber>\n"
+      "    <LastModified>2010-11-10T20:48:34.000Z</LastModified>\n"
+      "    <ETag>\"7778aef83f66abc1fa1e8477f296d394\"</ETag>\n    <Size>10485760</Size>\n"
+      "  </Part>\n"
+      "  <Part>\n    <PartNumber>3</PartNumber>\n"
+      "    <LastModified>2010-11-10T20:48:33.000Z</LastModified>\n"
+      "    <ETag>\"aaaa18db4cc2f85cedef654fccc4a4x8\"</ETag>\n    <Size>10485760</Size>\n"
+      "  </Part>\n"
+      "</ListPartsResult>");
+  ASSERT_TRUE(page.ok()) << page.error();
+  ASSERT_EQ(page->parts.size(), 2u);
+  EXPECT_EQ(page->parts[0].number, 2);
+  EXPECT_EQ(page->parts[0].size, 10485760u);
+  EXPECT_EQ(page->parts[0].etag, "7778aef83f66abc1fa1e8477f296d394");
+  EXPECT_EQ(page->parts[0].last_modified, "2010-11-10T20:48:34.000Z");
+  EXPECT_EQ(page->parts[1].number, 3);
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_part_number_marker, 3);
+}
+
+TEST(S3XmlMultipart, ListPartsRejectsNonsense) {
+  EXPECT_FALSE(parse_list_parts("<ListPartsResult><Part><PartNumber>x</PartNumber><Size>1</Size>"
+                                "</Part></ListPartsResult>")
+                   .ok());
+  EXPECT_FALSE(parse_list_parts("<ListPartsResult><Part><PartNumber>1</PartNumber><Size>-1</Size>"
+                                "</Part></ListPartsResult>")
+                   .ok());
+  EXPECT_FALSE(
+      parse_list_parts("<ListPartsResult><IsTruncated>true</IsTruncated></ListPartsResult>").ok());
+  auto empty =
+      parse_list_parts("<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->parts.empty());
+}
+
 }  // namespace
 }  // namespace s3up::s3::xml

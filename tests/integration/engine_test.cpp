@@ -1,0 +1,275 @@
+// The transfer engine against the strict server (Swift + s3api), with a fault-injecting proxy
+// (tests/tools/fault_proxy.py) in front of it where a test needs failures.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+#include "integrity/etag.hpp"
+#include "integrity/hash.hpp"
+
+namespace s3up::itest {
+namespace {
+
+constexpr uint64_t kMiB = 1024 * 1024;
+
+class SwiftEngine : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = load_server();
+    if (!server_.unavailable_reason.empty()) GTEST_SKIP() << server_.unavailable_reason;
+    prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    bucket_ = std::make_unique<Bucket>(server_);
+  }
+  std::map<std::string, std::string> env(const std::string& endpoint = "") const {
+    return {{"AWS_ENDPOINT_URL", endpoint.empty() ? server_.get("AWS_ENDPOINT_URL") : endpoint},
+            {"AWS_ACCESS_KEY_ID", server_.get("AWS_ACCESS_KEY_ID")},
+            {"AWS_SECRET_ACCESS_KEY", server_.get("AWS_SECRET_ACCESS_KEY")},
+            {"AWS_REGION", server_.get("AWS_REGION")},
+            {"S3_BUCKET", server_.get("S3_BUCKET")},
+            {"S3_TARGET_PATH", prefix_}};
+  }
+  // Multipart uploads still open under this test's prefix.
+  size_t open_uploads() {
+    auto r = s3::list_multipart_uploads_all_sync(bucket_->client(), prefix_ + "/");
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().describe());
+    return r.ok() ? r->size() : 0;
+  }
+  std::string expected_multipart_etag(const std::string& data, uint64_t part) {
+    std::vector<std::string> md5s;
+    for (uint64_t off = 0; off < data.size(); off += part) {
+      md5s.push_back(integrity::md5_raw(std::string_view(data).substr(off, part)));
+    }
+    return integrity::multipart_etag(md5s);
+  }
+
+  Server server_;
+  std::string prefix_;
+  std::unique_ptr<Bucket> bucket_;
+  TempDir dir_;
+};
+
+struct Request {
+  std::string method, query;
+  double start = 0, end = 0;
+  long status = 0;
+};
+
+std::vector<Request> requests(const FaultProxy& proxy) {
+  std::vector<Request> out;
+  for (const auto& line : proxy.log_lines()) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    Request r;
+    r.method = j.value("method", "");
+    r.query = j.value("query", "");
+    r.end = j.value("time", 0.0);
+    r.start = r.end - j.value("duration", 0.0);
+    if (j.contains("status") && j["status"].is_number()) r.status = j["status"].get<long>();
+    out.push_back(r);
+  }
+  return out;
+}
+
+// Most UploadPart requests in progress at one instant.
+int max_parts_in_flight(const std::vector<Request>& reqs) {
+  int best = 0;
+  for (const auto& a : reqs) {
+    if (a.query.find("partNumber=") == std::string::npos) continue;
+    int n = 0;
+    for (const auto& b : reqs) {
+      if (b.query.find("partNumber=") != std::string::npos && b.start <= a.start &&
+          a.start < b.end) {
+        ++n;
+      }
+    }
+    best = std::max(best, n);
+  }
+  return best;
+}
+
+TEST_F(SwiftEngine, LargeFileGoesMultipartWithPartsInParallel) {
+  std::string data = random_bytes(200 * kMiB + 12345, 11);
+  dir_.write("big.mp4", data);
+  FaultProxy proxy(server_.get("AWS_ENDPOINT_URL"), R"({"rules": []})");
+  ASSERT_TRUE(proxy.ok());
+  auto r = run_s3upload({"--no-progress", "big.mp4"}, env(proxy.endpoint()), dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto info = bucket_->head(prefix_ + "/big.mp4");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->etag, expected_multipart_etag(data, 16 * kMiB));
+  EXPECT_EQ(integrity::etag_part_count(info->etag), 13u);
+  EXPECT_TRUE(bucket_->get(prefix_ + "/big.mp4") == data);
+  auto reqs = requests(proxy);
+  int parts = 0;
+  for (const auto& q : reqs) parts += q.query.find("partNumber=") != std::string::npos;
+  EXPECT_EQ(parts, 13);
+  EXPECT_GT(max_parts_in_flight(reqs), 1);
+  EXPECT_EQ(open_uploads(), 0u);
+  // Nothing is re-sent on a second run: the multipart ETag is recomputed locally.
+  auto again = run_s3upload({"--no-progress", "big.mp4"}, env(proxy.endpoint()), dir_.path());
+  EXPECT_NE(again.out.find("Summary: 0 uploaded, 1 skipped"), std::string::npos) << again.out;
+  EXPECT_EQ(requests(proxy).size(), reqs.size() + 1);  // one HEAD
+}
+
+TEST_F(SwiftEngine, ThresholdBoundariesAndEmptyFile) {
+  std::string at = random_bytes(5 * kMiB, 1), over = random_bytes(5 * kMiB + 1, 2);
+  dir_.write("f/at.mp4", at);
+  dir_.write("f/over.mp4", over);
+  dir_.write("f/empty.mp4", "");
+  auto r = run_s3upload({"--no-progress", "--multipart-threshold", "5MiB", "--part-size", "5MiB",
+                         "f"},
+                        env(), dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto h_at = bucket_->head(prefix_ + "/at.mp4");
+  auto h_over = bucket_->head(prefix_ + "/over.mp4");
+  auto h_empty = bucket_->head(prefix_ + "/empty.mp4");
+  ASSERT_TRUE(h_at.ok() && h_over.ok() && h_empty.ok());
+  EXPECT_EQ(h_at->etag, expected_multipart_etag(at, 5 * kMiB));  // "-1": at the threshold
+  EXPECT_EQ(h_over->etag, expected_multipart_etag(over, 5 * kMiB));  // "-2"
+  EXPECT_EQ(integrity::etag_part_count(h_over->etag), 2u);
+  EXPECT_EQ(h_empty->etag, integrity::md5_hex(""));  // single PUT
+  EXPECT_EQ(h_empty->size, 0u);
+  EXPECT_TRUE(bucket_->get(prefix_ + "/at.mp4") == at);
+  EXPECT_TRUE(bucket_->get(prefix_ + "/over.mp4") == over);
+  EXPECT_EQ(open_uploads(), 0u);
+}
+
+struct FaultCase {
+  const char* name;
+  const char* plan;
+  std::vector<std::string> extra_args;
+  bool expect_success;
+};
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+
+class SwiftFaults : public SwiftEngine, public ::testing::WithParamInterface<FaultCase> {};
+
+TEST_P(SwiftFaults, EndWithTheRightBytesOrAClearFailureAndNoOpenUpload) {
+  const FaultCase& c = GetParam();
+  std::string big = random_bytes(24 * kMiB + 7, 5), small = random_bytes(300000, 6);
+  dir_.write("d/big.mov", big);
+  dir_.write("d/small.mp4", small);
+  FaultProxy proxy(server_.get("AWS_ENDPOINT_URL"), c.plan);
+  ASSERT_TRUE(proxy.ok());
+  std::vector<std::string> args = {"--no-progress", "--multipart-threshold", "8MiB",
+                                   "--part-size", "8MiB"};
+  args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());
+  args.push_back("d");
+  auto r = run_s3upload(args, env(proxy.endpoint()), dir_.path());
+  if (c.expect_success) {
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(bucket_->get(prefix_ + "/big.mov") == big);
+    EXPECT_TRUE(bucket_->get(prefix_ + "/small.mp4") == small);
+  } else {
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("✗ big.mov - "), std::string::npos) << r.out;
+    EXPECT_FALSE(bucket_->head(prefix_ + "/big.mov").ok());  // no partial object visible
+  }
+  EXPECT_EQ(open_uploads(), 0u);
+  // Some rule fired: the test exercised what it names.
+  bool fired = false;
+  for (const auto& line : proxy.log_lines()) {
+    if (line.find("\"action\": null") == std::string::npos &&
+        line.find("\"action\":null") == std::string::npos) {
+      fired = true;
+    }
+  }
+  EXPECT_TRUE(fired);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SwiftFaults, SwiftFaults,
+    ::testing::Values(
+        FaultCase{"ConnectionDroppedMidPart",
+                  R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=2"},"times":1,
+                      "action":"drop_after_request_bytes","bytes":1000000}]})",
+                  {}, true},
+        FaultCase{"SlowDownBurst",
+                  R"({"rules":[{"match":{"method":"PUT"},"times":4,"action":"respond","status":503,
+                      "body":"<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"}]})",
+                  {}, true},
+        FaultCase{"InternalErrors",
+                  R"({"rules":[{"match":{"method":["PUT","POST"]},"skip":1,"times":3,"action":"respond",
+                      "status":500,"body":"<Error><Code>InternalError</Code><Message>oops</Message></Error>"}]})",
+                  {}, true},
+        FaultCase{"StalledResponse",
+                  R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=3"},"times":1,
+                      "action":"stall","forever":true}]})",
+                  {"--timeout", "3"}, true},
+        FaultCase{"CompleteAnswers200WithError",
+                  R"({"rules":[{"match":{"method":"POST","query_regex":"uploadId="},"times":1,
+                      "action":"respond","status":200,
+                      "body":"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"}]})",
+                  {}, true},
+        FaultCase{"CompleteSucceededButTheAnswerWasLost",
+                  R"({"rules":[{"match":{"method":"POST","query_regex":"uploadId="},"times":1,
+                      "action":"replace_response","status":200,
+                      "body":"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"}]})",
+                  {}, true},
+        FaultCase{"AccessDeniedOnAPartIsNotRetried",
+                  R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=2"},"times":-1,
+                      "action":"respond","status":403,
+                      "body":"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"}]})",
+                  {}, false},
+        FaultCase{"RetriesRunOut",
+                  R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=1"},"times":-1,
+                      "action":"respond","status":503,
+                      "body":"<Error><Code>SlowDown</Code><Message>slow</Message></Error>"}]})",
+                  {"--max-retries", "2"}, false}),
+    [](const ::testing::TestParamInfo<FaultCase>& i) { return std::string(i.param.name); });
+
+TEST_F(SwiftEngine, SpeedCapHoldsOverTenSeconds) {
+  std::string data = random_bytes(40 * kMiB, 9);
+  dir_.write("capped.mp4", data);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = run_s3upload({"--no-progress", "--max-speed-mbps", "4", "capped.mp4"}, env(),
+                        dir_.path());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // 40 MiB at 4 MiB/s is 10 s; allow ±10% on the rate plus start-up.
+  EXPECT_GT(secs, 10.0 / 1.1) << secs;
+  EXPECT_LT(secs, 10.0 / 0.9 + 1.0) << secs;
+  EXPECT_TRUE(bucket_->get(prefix_ + "/capped.mp4") == data);
+}
+
+TEST_F(SwiftEngine, CtrlCAbortsTheMultipartUploadAndExits130) {
+  std::string data = random_bytes(64 * kMiB, 10);
+  dir_.write("slow.mp4", data);
+  // Run in the background through the harness: fork here to send SIGINT mid-upload.
+  TempDir io;
+  pid_t pid = fork();
+  if (pid == 0) {
+    auto r = run_s3upload({"--no-progress", "--max-speed-mbps", "8", "--part-size", "5MiB",
+                           "--multipart-threshold", "5MiB", "slow.mp4"},
+                          env(), dir_.path());
+    std::ofstream(io.path() / "out") << r.out << "\n---\n" << r.err;
+    _exit(r.exit_code);
+  }
+  // The grandchild is the s3upload process: interrupt it via its process group after 3 s.
+  sleep(3);
+  std::string self = std::to_string(pid);
+  // s3upload is the only child of `pid`; signal it by name within that tree.
+  std::system(("pkill -INT -P " + self).c_str());
+  int st = 0;
+  waitpid(pid, &st, 0);
+  std::ifstream in(io.path() / "out");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  ASSERT_TRUE(WIFEXITED(st));
+  EXPECT_EQ(WEXITSTATUS(st), 130) << ss.str();
+  EXPECT_NE(ss.str().find("interrupted"), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find("aborted"), std::string::npos) << ss.str();
+  EXPECT_EQ(open_uploads(), 0u);
+  EXPECT_FALSE(bucket_->head(prefix_ + "/slow.mp4").ok());
+}
+
+}  // namespace
+}  // namespace s3up::itest
