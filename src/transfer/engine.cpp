@@ -172,8 +172,22 @@ class Engine {
     client_.list_objects_v2(list_prefix_, token, [this, alive = alive_](s3::S3Result<s3::ListPage> page) {
       if (!alive->load()) return;
       if (!page) {
-        // Listing may be denied while HEAD is allowed: fall back, unless it is a failure every
-        // request would repeat.
+        // Listing may be denied (or, on some servers, mis-verified) while HEAD works: fall
+        // back to HEADs, which stop early by themselves if the failure is global. Only an
+        // unreachable endpoint ends everything here.
+        if (page.error().is_transport() && is_global(page.error())) {
+          stop_reason_ = page.error().describe();
+          listing_ = false;
+          while (!pending_.empty()) {
+            size_t i = pending_.front();
+            pending_.pop_front();
+            started_[i] = true;
+            FileResult r;
+            r.error = "could not check whether it is already in the bucket: " + stop_reason_;
+            record(i, std::move(r));
+          }
+          return;
+        }
         spdlog::debug("listing s3 prefix '{}' failed ({}); checking files one by one",
                       list_prefix_, page.error().describe());
         listing_ = false;
@@ -557,6 +571,10 @@ class Engine {
         job->file->key, job->upload_id, parts,
         [this, job, want, alive = alive_](s3::S3Result<s3::PutResult> res) {
           if (!alive->load() || (!res && loop_.interrupted())) return;
+          if (!res && res.error().code == "NoSuchUpload" && res.error().attempts > 1) {
+            // An earlier attempt may have completed it and lost the answer: look at the object.
+            return confirm_completed(job, want);
+          }
           if (!res) {
             job->failure = "could not complete the multipart upload: " + res.error().describe();
             return abort_and_fail(job);
@@ -571,6 +589,22 @@ class Engine {
           r.parts = job->parts.size();
           presign_and_finish(job, std::move(r));
         });
+  }
+
+  void confirm_completed(const JobPtr& job, const std::string& want) {
+    client_.head_object(job->file->key, [this, job, want, alive = alive_](
+                                            s3::S3Result<s3::ObjectInfo> info) {
+      if (!alive->load()) return;
+      forget_upload(job);
+      if (!info || !iequals(info->etag, want)) {
+        return fail(job, "the multipart upload vanished before it could be completed: upload "
+                         "it again");
+      }
+      FileResult r;
+      r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
+      r.parts = job->parts.size();
+      presign_and_finish(job, std::move(r));
+    });
   }
 
   void forget_upload(const JobPtr& job) {

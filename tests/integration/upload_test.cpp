@@ -172,7 +172,8 @@ TEST_F(SwiftUpload, WrongSecretIsAnErrorNeverNotFound) {
         std::vector<std::string>{"--dry-run", "w"}}) {
     auto r = run_s3upload(args, e, dir_.path());
     EXPECT_TRUE(r.exit_code == 1 || r.exit_code == 2) << r.exit_code << r.out << r.err;
-    EXPECT_EQ(r.out.find("not found"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("(not found on S3)"), std::string::npos) << r.out;
+    EXPECT_EQ(count_lines(r.out, "✗ "), 2) << r.out;
     EXPECT_EQ(r.out.find("WOULD UPLOAD"), std::string::npos) << r.out;
     EXPECT_NE((r.out + r.err).find("secret access key"), std::string::npos) << r.out << r.err;
     EXPECT_EQ((r.out + r.err).find("definitely-wrong"), std::string::npos);
@@ -244,7 +245,7 @@ TEST_F(MotoUpload, FilesRoundTripWithSignatureChecksOn) {
   e["AWS_SECRET_ACCESS_KEY"] = "wrong";
   auto bad = run_s3upload({"m"}, e, dir_.path());
   EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
-  EXPECT_EQ(bad.out.find("not found"), std::string::npos);
+  EXPECT_EQ(count_lines(bad.out, "✗ "), 2) << bad.out;
 }
 
 }  // namespace
