@@ -13,6 +13,8 @@
 #include "config/config.hpp"
 #include "http/event_loop.hpp"
 #include "s3/client.hpp"
+#include "s3/content_type.hpp"
+#include "s3/object_options.hpp"
 #include "transfer/engine.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
@@ -102,6 +104,15 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
     return kExitUsage;
   }
 
+  auto object_options =
+      s3::validate(s3::merge(s3::object_options_from_env(env), opts.object));
+  if (!object_options) {
+    for (const auto& problem : object_options.error()) err << "error: " << problem << "\n";
+    return kExitUsage;
+  }
+  for (const auto& w : object_options->warnings) err << "warning: " << w << "\n";
+  const s3::ContentTypes content_types = s3::ContentTypes::system();
+
   auto creds = auth::default_chain(env, cfg.profile).resolve();
   if (!creds) {
     err << "error: " << creds.error() << "\n";
@@ -122,6 +133,11 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   ui::Style err_style{ui::want_color(STDERR_FILENO, env.get_or("NO_COLOR", "") != "")};
 
   ui::print_target(out, out_style, cfg.bucket, cfg.target_path, mode);
+  if (object_options->sse_c() && mode != transfer::Mode::kDryRun) {
+    out << "🔑 SSE-C: the presigned URLs below only work when the downloader also sends the "
+           "x-amz-server-side-encryption-customer-algorithm/-key/-key-MD5 headers with the "
+           "same key.\n";
+  }
   out.flush();
   if (files.empty()) {
     err << "No files to process: nothing under " << (opts.paths.size() == 1 ? "that path" : "those paths")
@@ -145,6 +161,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   cc.bucket = cfg.bucket;
   cc.credentials = *creds;
   cc.retry.max_retries = opts.max_retries;
+  cc.object_headers = object_options->part_headers();  // SSE-C key headers, if any
   s3::Client client(loop, cc);
   spdlog::debug("endpoint {}://{} ({}), region {}", cc.endpoint.scheme, cc.endpoint.host,
                 cc.endpoint.path_style ? "path style" : "virtual hosted", cfg.region);
@@ -157,6 +174,8 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   eo.multipart_threshold = *transfer::parse_size(opts.multipart_threshold);  // checked by cli
   eo.part_size = *transfer::parse_size(opts.part_size);
   eo.use_listing = !opts.no_list;
+  eo.object_options = &*object_options;
+  eo.content_types = &content_types;
   transfer::EngineStats stats;
 
   std::unique_ptr<ui::TerminalProgress> progress;

@@ -82,6 +82,50 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
                  "Upload speed cap in MiB/s shared by all transfers (0 = unlimited)")
       ->default_val(0)
       ->type_name("MIBPS");
+  auto* og = cli.add_option_group("Object options",
+                                  "What each uploaded object carries (also S3_* keys in .env)");
+  og->add_option("--metadata", o.object.metadata,
+                 "User metadata k=v,k=v (x-amz-meta-*); may repeat")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  og->add_option("--tags", o.object.tags, "Object tags k=v,k=v; may repeat")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  struct Single {
+    const char* flag;
+    std::optional<std::string>* target;
+    const char* help;
+    const char* type;
+  };
+  std::vector<std::string> single_values(12);
+  std::vector<std::pair<CLI::Option*, std::optional<std::string>*>> singles;
+  const Single kSingles[] = {
+      {"--content-type", &o.object.content_type,
+       "Content-Type for every file (default: detected from the extension)", "TYPE"},
+      {"--content-encoding", &o.object.content_encoding, "Content-Encoding header", "VALUE"},
+      {"--content-disposition", &o.object.content_disposition, "Content-Disposition header",
+       "VALUE"},
+      {"--cache-control", &o.object.cache_control, "Cache-Control header", "VALUE"},
+      {"--expires", &o.object.expires, "Expires header (HTTP date or ISO 8601)", "DATE"},
+      {"--storage-class", &o.object.storage_class,
+       "Storage class: STANDARD, STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR, ...", "CLASS"},
+      {"--acl", &o.object.acl, "Canned ACL: private, public-read, bucket-owner-full-control, ...",
+       "ACL"},
+      {"--encryption", &o.object.encryption, "Server-side encryption: aes256 or aws-kms", "KIND"},
+      {"--kms-key-id", &o.object.kms_key_id, "KMS key for --encryption aws-kms", "KEY"},
+      {"--sse-c-key-file", &o.object.sse_c_key_file,
+       "SSE-C: file holding the 32-byte key (raw, base64 or hex); never on the command line",
+       "PATH"},
+  };
+  size_t k = 0;
+  for (const auto& sgl : kSingles) {
+    singles.emplace_back(og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type),
+                         sgl.target);
+  }
   cli.add_flag("--no-list", o.no_list,
                "Check each file with HEAD instead of listing the target prefix once");
 
@@ -139,6 +183,9 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   if (!problems.empty()) {
     for (const auto& p : problems) err << "error: " << p << "\n";
     return {std::nullopt, 2};
+  }
+  for (size_t i = 0; i < singles.size(); ++i) {
+    if (singles[i].first->count()) *singles[i].second = single_values[i];
   }
   if (ob->count()) o.overrides.bucket = bucket;
   if (orr->count()) o.overrides.region = region;

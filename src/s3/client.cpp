@@ -95,6 +95,13 @@ http::Request build(const ClientConfig& cfg, std::chrono::seconds clock_offset, 
   sreq.query = std::move(op.query);
   sreq.headers.emplace_back("host", host);
   for (auto& h : op.headers) sreq.headers.push_back(std::move(h));
+  const bool object_data =
+      op.key && (op.method == "HEAD" || op.method == "GET" || op.method == "PUT" ||
+                 (op.method == "POST" && !sreq.query.empty() &&
+                  (sreq.query[0].first == "uploads" || sreq.query[0].first == "uploadId")));
+  if (object_data) {
+    for (const auto& h : cfg.object_headers) sreq.headers.push_back(h);
+  }
   const auth::SigningResult signed_ =
       auth::sign_request(sreq, op.payload_hash, signing_params(cfg, clock_offset));
 
@@ -107,6 +114,7 @@ http::Request build(const ClientConfig& cfg, std::chrono::seconds clock_offset, 
   if (secrets != nullptr) {
     *secrets = {cfg.credentials.secret_access_key, cfg.credentials.session_token,
                 signed_.signature};
+    for (const auto& [name, value] : cfg.object_headers) secrets->push_back(value);
   }
   return req;
 }
@@ -182,6 +190,7 @@ void add_put_headers(Op& op, const PutOptions& opts) {
   for (const auto& [name, value] : opts.metadata) {
     op.headers.emplace_back("x-amz-meta-" + to_lower(name), value);
   }
+  for (const auto& h : opts.headers) op.headers.push_back(h);
 }
 
 S3Error interrupted_error(const ClientConfig& cfg) {
@@ -407,6 +416,7 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     info.etag = unquote(r->header("etag"));
     info.last_modified = r->header("last-modified");
     info.content_type = r->header("content-type");
+    info.storage_class = r->header("x-amz-storage-class");
     for (const auto& [name, value] : r->headers) {
       if (name.starts_with("x-amz-meta-")) info.metadata[name.substr(11)] = value;
     }

@@ -34,6 +34,7 @@ struct ObjectInfo {
   std::string etag;  // without quotes
   std::string last_modified;
   std::string content_type;
+  std::string storage_class;  // x-amz-storage-class; "" means STANDARD
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
 };
 
@@ -41,6 +42,8 @@ struct PutOptions {
   std::string content_type;                     // "" = application/octet-stream
   std::string content_md5;                      // base64 MD5, "" = none
   std::map<std::string, std::string> metadata;  // x-amz-meta-*
+  // Further headers sent as given (tagging, storage class, ACL, SSE, cache headers...).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct PutResult {
@@ -100,6 +103,9 @@ struct ClientConfig {
   };
   // Every operation is retried by the client (re-signed, body re-read) per this policy.
   RetryPolicy retry;
+  // Headers every request that reads or writes object data must carry (SSE-C key headers):
+  // HEAD, GET, PUT, UploadPart, CreateMultipartUpload. Secret: never logged.
+  std::vector<std::pair<std::string, std::string>> object_headers;
 };
 
 template <typename T>

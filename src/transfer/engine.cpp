@@ -80,6 +80,7 @@ struct Job {
   bool failed = false;     // a part failed: stop sending, abort, report
   std::string failure;
   bool finished = false;
+  std::string options_diff;  // why the remote object's metadata/headers differ from what we set
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -119,7 +120,13 @@ class Engine {
       : client_(client), loop_(client.loop()), files_(files), opts_(opts),
         progress_(progress), stats_(stats ? stats : &own_stats_), results_(files.size()),
         done_(files.size(), false), started_(files.size(), false),
-        pool_(std::max(1u, opts.hash_threads)), alive_(std::make_shared<std::atomic<bool>>(true)) {}
+        pool_(std::max(1u, opts.hash_threads)), alive_(std::make_shared<std::atomic<bool>>(true)) {
+    // A listing has sizes and ETags but no metadata: when the user asked for metadata or
+    // headers, each object must be looked at to know whether it carries them.
+    if (opts_.object_options && opts_.object_options->compare_needs_head()) {
+      opts_.use_listing = false;
+    }
+  }
 
   ~Engine() {
     alive_->store(false);
@@ -307,7 +314,10 @@ class Engine {
       if (it == listed_.end()) {
         on_missing(job);
       } else {
-        on_present(job, it->second.size, it->second.etag);
+        s3::ObjectInfo info;
+        info.size = it->second.size;
+        info.etag = it->second.etag;
+        on_present(job, info, /*from_head=*/false);
       }
       return;
     }
@@ -315,7 +325,7 @@ class Engine {
     client_.head_object(job->file->key, [this, job, alive = alive_](s3::S3Result<s3::ObjectInfo> res) {
       if (!alive->load()) return;
       if (res) {
-        on_present(job, res->size, res->etag);
+        on_present(job, *res, /*from_head=*/true);
       } else if (res.error().is_not_found()) {
         on_missing(job);
       } else {
@@ -329,10 +339,36 @@ class Engine {
     decide(job, false, "");
   }
 
-  void on_present(const JobPtr& job, uint64_t size, const std::string& etag) {
+  std::string content_type_for(const JobPtr& job) const {
+    if (opts_.object_options && opts_.object_options->content_type) {
+      return *opts_.object_options->content_type;
+    }
+    if (opts_.content_types) return opts_.content_types->for_path(job->file->path);
+    return std::string(s3::kDefaultContentType);
+  }
+
+  // Whether ETags of what we upload are MD5s of the content (not with SSE-KMS / SSE-C).
+  bool etags_are_md5() const {
+    return !opts_.object_options || opts_.object_options->etag_is_md5();
+  }
+
+  void on_present(const JobPtr& job, const s3::ObjectInfo& info, bool from_head) {
     job->exists = true;
     if (opts_.mode == Mode::kUrlOnly) return decide(job, true, "");
+    const uint64_t size = info.size;
+    const std::string etag = info.etag;
+    if (opts_.object_options && from_head) {
+      s3::RemoteObject remote;
+      remote.metadata = info.metadata;
+      remote.content_type = info.content_type;
+      remote.storage_class = info.storage_class;
+      job->options_diff = opts_.object_options->differs_from(remote);
+    }
     if (size != job->file->size) return decide(job, false, "");
+    if (!etags_are_md5()) {
+      return decide(job, true, "same size; content not compared (encrypted objects' ETags are "
+                               "not MD5s)");
+    }
     if (is_md5_etag(etag)) {
       // Single-part object: its ETag is the MD5 of its bytes.
       uint64_t part_size = upload_part_size(job);
@@ -388,6 +424,11 @@ class Engine {
   void decide(const JobPtr& job, bool identical, std::string note) {
     FileResult r;
     r.note = std::move(note);
+    if (identical && !job->options_diff.empty()) {
+      // Same bytes, but not what the user asked the object to carry: write it again.
+      identical = false;
+      r.note = job->options_diff;
+    }
     switch (opts_.mode) {
       case Mode::kUrlOnly:
         if (!job->exists) {
@@ -400,6 +441,10 @@ class Engine {
         r.outcome = !job->exists ? Outcome::kWouldUpload
                     : identical  ? Outcome::kWouldSkip
                                  : Outcome::kWouldUpdate;
+        if (r.outcome != Outcome::kWouldSkip && opts_.object_options) {
+          std::string what = opts_.object_options->describe(content_type_for(job));
+          r.note = r.note.empty() ? what : r.note + "; " + what;
+        }
         return finish(job, std::move(r));
       case Mode::kUpload:
         if (job->exists && identical) {
@@ -413,6 +458,16 @@ class Engine {
 
   // ---- single PUT ----
 
+  s3::PutOptions put_options(const JobPtr& job) const {
+    s3::PutOptions po;
+    po.content_type = content_type_for(job);
+    if (opts_.object_options) {
+      po.content_type = opts_.object_options->content_type_for(po.content_type);
+      po.headers = opts_.object_options->object_headers();
+    }
+    return po;
+  }
+
   void single_put(const JobPtr& job) {
     if (job->md5_raw.empty()) {
       hash_async(job, 0, [this, job](Digest d) {
@@ -423,7 +478,7 @@ class Engine {
       return;
     }
     // Content-MD5 makes the server verify every byte it stores.
-    s3::PutOptions po;
+    s3::PutOptions po = put_options(job);
     po.content_md5 = base64_encode(job->md5_raw);
     size_t index = job->index;
     ++stats_->put_requests;
@@ -436,7 +491,7 @@ class Engine {
           if (!alive->load()) return;
           if (!res) return fail_s3(job, "upload failed: ", res.error());
           std::string want = hex_encode(job->md5_raw);
-          if (is_md5_etag(res->etag) && !iequals(res->etag, want)) {
+          if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
             return fail(job, "the server stored different bytes than were sent (ETag " +
                                  res->etag + ", expected " + want + "): upload it again");
           }
@@ -459,7 +514,7 @@ class Engine {
       job->parts[n - 1].size = plan->size_of(n);
     }
     client_.create_multipart_upload(
-        job->file->key, s3::PutOptions{},
+        job->file->key, put_options(job),
         [this, job, alive = alive_](s3::S3Result<std::string> id) {
           if (!alive->load()) return;
           if (!id) return fail_s3(job, "could not start the multipart upload: ", id.error());
@@ -523,7 +578,7 @@ class Engine {
           }
           Part& part = job->parts[i];
           std::string want = hex_encode(part.md5_raw);
-          if (is_md5_etag(res->etag) && !iequals(res->etag, want)) {
+          if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
             return part_failed(job,
                                "the server stored different bytes for part " +
                                    std::to_string(i + 1) + " (ETag " + res->etag +
@@ -580,7 +635,8 @@ class Engine {
             return abort_and_fail(job);
           }
           forget_upload(job);
-          if (integrity::etag_part_count(res->etag) > 0 && !iequals(res->etag, want)) {
+          if (etags_are_md5() && integrity::etag_part_count(res->etag) > 0 &&
+              !iequals(res->etag, want)) {
             return fail(job, "the server reports ETag " + res->etag + " for the assembled object, "
                              "expected " + want + ": upload it again");
           }

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "s3/client.hpp"
+#include "s3/content_type.hpp"
+#include "s3/object_options.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
 
@@ -56,6 +58,10 @@ struct EngineOptions {
   uint64_t part_size = 16 * kMiB;
   bool use_listing = true;     // one ListObjectsV2 of the common prefix instead of HEADs
   unsigned hash_threads = 2;
+  // What every object carries (metadata, tags, content type, SSE...); null = nothing extra.
+  const s3::ObjectOptions* object_options = nullptr;
+  // Content-Type detection by extension; null = application/octet-stream.
+  const s3::ContentTypes* content_types = nullptr;
 };
 
 // Counters for tests and the verbose log.
