@@ -417,6 +417,10 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     info.last_modified = r->header("last-modified");
     info.content_type = r->header("content-type");
     info.storage_class = r->header("x-amz-storage-class");
+    info.server_side_encryption = r->header("x-amz-server-side-encryption");
+    for (const char* h : {"cache-control", "content-disposition", "content-encoding", "expires"}) {
+      if (auto v = r->header(h); !v.empty()) info.headers[h] = v;
+    }
     for (const auto& [name, value] : r->headers) {
       if (name.starts_with("x-amz-meta-")) info.metadata[name.substr(11)] = value;
     }
@@ -478,6 +482,23 @@ void Client::get_object(const std::string& key, Callback<std::string> cb) {
       },
       // The body is object data: it may legitimately look like an <Error> document.
       false, nullptr, std::move(cb),
+      [](S3Result<http::Response> r) -> S3Result<std::string> {
+        if (!r.ok()) return unexpected(std::move(r.error()));
+        return std::move(r->body);
+      });
+}
+
+void Client::get_object_subresource(const std::string& key, const std::string& subresource,
+                                    Callback<std::string> cb) {
+  run<std::string>(
+      [key, subresource] {
+        Op op;
+        op.method = "GET";
+        op.key = key;
+        op.query.emplace_back(subresource, "");
+        return op;
+      },
+      true, nullptr, std::move(cb),
       [](S3Result<http::Response> r) -> S3Result<std::string> {
         if (!r.ok()) return unexpected(std::move(r.error()));
         return std::move(r->body);
@@ -734,6 +755,13 @@ S3Result<PutResult> put_object_data_sync(Client& c, const std::string& key, std:
                                          const PutOptions& opts) {
   return run_sync<PutResult>(
       c, [&](Callback<PutResult> cb) { c.put_object_data(key, std::move(data), opts, cb); });
+}
+
+S3Result<std::string> get_object_subresource_sync(Client& c, const std::string& key,
+                                                  const std::string& subresource) {
+  return run_sync<std::string>(c, [&](Callback<std::string> cb) {
+    c.get_object_subresource(key, subresource, cb);
+  });
 }
 
 S3Result<bool> delete_object_sync(Client& c, const std::string& key) {

@@ -35,6 +35,8 @@ struct ObjectInfo {
   std::string last_modified;
   std::string content_type;
   std::string storage_class;  // x-amz-storage-class; "" means STANDARD
+  std::string server_side_encryption;          // x-amz-server-side-encryption
+  std::map<std::string, std::string> headers;  // cache-control, content-disposition, ... when set
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
 };
 
@@ -129,6 +131,9 @@ class Client {
   void put_object_data(const std::string& key, std::string data, const PutOptions& opts,
                        Callback<PutResult> cb);
   void get_object(const std::string& key, Callback<std::string> cb);
+  // GET ?<subresource> of an object ("tagging", "acl"): the raw XML document.
+  void get_object_subresource(const std::string& key, const std::string& subresource,
+                              Callback<std::string> cb);
   void delete_object(const std::string& key, Callback<bool> cb);
   void list_objects_v2(const std::string& prefix, const std::string& continuation_token,
                        Callback<ListPage> cb, const std::string& delimiter = "",
@@ -189,6 +194,8 @@ S3Result<std::string> get_object_sync(Client& c, const std::string& key);
 S3Result<PutResult> put_object_data_sync(Client& c, const std::string& key, std::string data,
                                          const PutOptions& opts = {});
 S3Result<bool> delete_object_sync(Client& c, const std::string& key);
+S3Result<std::string> get_object_subresource_sync(Client& c, const std::string& key,
+                                                  const std::string& subresource);
 S3Result<bool> create_bucket_sync(Client& c);
 // All pages.
 S3Result<std::vector<ListedObject>> list_all_sync(Client& c, const std::string& prefix);

@@ -195,7 +195,19 @@ Result<PutResult> parse_complete_multipart_upload(std::string_view body) {
   pugi::xml_document doc;
   auto root =
       root_named(doc, body, "CompleteMultipartUploadResult", "answer to CompleteMultipartUpload");
-  if (!root.ok()) return unexpected(std::move(root.error()));
+  if (!root.ok()) {
+    // moto (and some older S3 clones) name the root ...Response; the content is the same.
+    pugi::xml_document doc2;
+    auto alt = root_named(doc2, body, "CompleteMultipartUploadResponse",
+                          "answer to CompleteMultipartUpload");
+    if (!alt.ok()) return unexpected(std::move(root.error()));
+    PutResult r;
+    r.etag = unquote(trim(child_text(*alt, "ETag")));
+    if (r.etag.empty()) {
+      return unexpected(std::string("the server's answer to CompleteMultipartUpload has no ETag"));
+    }
+    return r;
+  }
   PutResult r;
   r.etag = unquote(trim(child_text(*root, "ETag")));
   if (r.etag.empty()) {

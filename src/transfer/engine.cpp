@@ -362,6 +362,14 @@ class Engine {
       remote.metadata = info.metadata;
       remote.content_type = info.content_type;
       remote.storage_class = info.storage_class;
+      for (const auto& [name, field] :
+           {std::pair{"cache-control", &remote.cache_control},
+            std::pair{"content-disposition", &remote.content_disposition},
+            std::pair{"content-encoding", &remote.content_encoding},
+            std::pair{"expires", &remote.expires}}) {
+        auto it = info.headers.find(name);
+        *field = it == info.headers.end() ? "" : it->second;
+      }
       job->options_diff = opts_.object_options->differs_from(remote);
     }
     if (size != job->file->size) return decide(job, false, "");

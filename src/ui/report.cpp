@@ -72,11 +72,13 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
         break;
       case Outcome::kWouldUpload:
         out << "  " << st.green("WOULD UPLOAD") << " " << f.display << " → s3://" << bucket
-            << "/" << f.key << " (" << size << ")\n";
+            << "/" << f.key << " (" << size << ")"
+            << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
         break;
       case Outcome::kWouldUpdate:
-        out << "  " << st.yellow("WOULD UPDATE") << " " << f.display << " → s3://" << bucket << "/" << f.key
-            << " (" << size << ")\n";
+        out << "  " << st.yellow("WOULD UPDATE") << " " << f.display << " → s3://" << bucket
+            << "/" << f.key << " (" << size << ")"
+            << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
         break;
       case Outcome::kWouldSkip:
         out << "  " << st.dim("WOULD SKIP") << " " << f.display

@@ -182,6 +182,23 @@ std::pair<long, std::string> http_get(const std::string& url) {
   return {status, body};
 }
 
+std::string http_get_content_type(const std::string& url) {
+  CURL* c = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+  std::string type;
+  if (curl_easy_perform(c) == CURLE_OK) {
+    char* ct = nullptr;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    if (ct) type = ct;
+  }
+  curl_easy_cleanup(c);
+  return type;
+}
+
 std::vector<std::string> urls_in(const std::string& out) {
   std::vector<std::string> urls;
   std::istringstream in(out);

@@ -72,6 +72,8 @@ class Bucket {
 
 // Plain HTTP GET (no signing), for presigned URLs. Returns status and body.
 std::pair<long, std::string> http_get(const std::string& url);
+// The Content-Type a plain GET of `url` is served with.
+std::string http_get_content_type(const std::string& url);
 
 // The presigned URLs printed after "🔗 " in s3upload's output, in order.
 std::vector<std::string> urls_in(const std::string& out);
