@@ -12,8 +12,8 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   std::error_code ec;
   auto cwd = std::filesystem::current_path(ec);
-  int code = s3up::app::run(*parsed.options, s3up::Environment::from_process(), cwd, std::cout,
-                            std::cerr);
+  int code =
+      s3up::app::run(*parsed.options, s3up::Environment::from_process(), cwd, std::cout, std::cerr);
   std::cout.flush();
   return code;
 }

@@ -23,11 +23,11 @@ struct Options {
   // Transfer engine.
   std::string multipart_threshold = "16MiB";
   std::string part_size = "16MiB";
-  int max_requests = 16;     // part uploads / connections in flight across all files
-  int max_retries = 5;       // per request
-  int timeout_seconds = 60;  // connect timeout and stall timeout
-  double max_speed_mbps = 0; // MiB/s across all transfers; 0 = unlimited
-  bool no_list = false;      // HEAD every file instead of one listing of the prefix
+  int max_requests = 16;      // part uploads / connections in flight across all files
+  int max_retries = 5;        // per request
+  int timeout_seconds = 60;   // connect timeout and stall timeout
+  double max_speed_mbps = 0;  // MiB/s across all transfers; 0 = unlimited
+  bool no_list = false;       // HEAD every file instead of one listing of the prefix
   // Object options as given on the command line (merged over S3_* configuration keys).
   s3::ObjectOptionsInput object;
   config::Overrides overrides;
@@ -37,8 +37,8 @@ inline constexpr const char* kDefaultExtensions = "mp4,mov";
 
 // Exit statuses.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;       // one or more files failed (url-only: not found)
-inline constexpr int kExitUsage = 2;        // bad flags or configuration
+inline constexpr int kExitFailed = 1;  // one or more files failed (url-only: not found)
+inline constexpr int kExitUsage = 2;   // bad flags or configuration
 inline constexpr int kExitInterrupted = 130;
 
 }  // namespace s3up::app

@@ -78,8 +78,8 @@ void setup_logging(const Options& opts, const Environment& env) {
 
 }  // namespace
 
-int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
-        std::ostream& out, std::ostream& err) {
+int run(const Options& opts, Environment env, const std::filesystem::path& cwd, std::ostream& out,
+        std::ostream& err) {
   if (!spdlog::get("s3upload")) setup_logging(opts, env);
 
   auto dotenv = config::load_dotenv(env, cwd);
@@ -104,8 +104,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
     return kExitUsage;
   }
 
-  auto object_options =
-      s3::validate(s3::merge(s3::object_options_from_env(env), opts.object));
+  auto object_options = s3::validate(s3::merge(s3::object_options_from_env(env), opts.object));
   if (!object_options) {
     for (const auto& problem : object_options.error()) err << "error: " << problem << "\n";
     return kExitUsage;
@@ -140,9 +139,9 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
   }
   out.flush();
   if (files.empty()) {
-    err << "No files to process: nothing under " << (opts.paths.size() == 1 ? "that path" : "those paths")
-        << " has the extensions " << filter->describe()
-        << ". Use -e to choose extensions, or -e '*' for every file.\n";
+    err << "No files to process: nothing under "
+        << (opts.paths.size() == 1 ? "that path" : "those paths") << " has the extensions "
+        << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
     ui::print_results(out, out_style, mode, cfg.bucket, files, {}, {});
     return kExitOk;
   }

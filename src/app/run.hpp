@@ -11,7 +11,7 @@ namespace s3up::app {
 
 // Runs one invocation. `out` gets results, `err` gets progress, warnings and errors.
 // Returns the process exit status. Installs a SIGINT/SIGTERM handler for the duration.
-int run(const Options& opts, Environment env, const std::filesystem::path& cwd,
-        std::ostream& out, std::ostream& err);
+int run(const Options& opts, Environment env, const std::filesystem::path& cwd, std::ostream& out,
+        std::ostream& err);
 
 }  // namespace s3up::app

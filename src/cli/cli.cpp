@@ -34,19 +34,19 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   cli.add_flag("--url-only", o.url_only,
                "Only print presigned URLs for files already in the bucket");
   cli.add_flag("--dry-run", o.dry_run, "Show what would be uploaded; change nothing");
-  cli.add_option("--url-expiry-hours", o.url_expiry_hours,
-                 "Presigned URL lifetime in hours, 1-168")
+  cli.add_option("--url-expiry-hours", o.url_expiry_hours, "Presigned URL lifetime in hours, 1-168")
       ->default_val(168)
       ->type_name("HOURS");
 
   std::string bucket, region, profile, target, endpoint;
   auto* ob = cli.add_option("--bucket", bucket, "Bucket (overrides S3_BUCKET)")->type_name("NAME");
-  auto* orr = cli.add_option("--region", region, "Region (overrides AWS_REGION)")->type_name("REGION");
+  auto* orr =
+      cli.add_option("--region", region, "Region (overrides AWS_REGION)")->type_name("REGION");
   auto* op = cli.add_option("--profile", profile, "Shared-config profile (overrides AWS_PROFILE)")
                  ->type_name("NAME");
-  auto* ot = cli.add_option("--target-path,--prefix", target,
-                            "Key prefix (overrides S3_TARGET_PATH)")
-                 ->type_name("PREFIX");
+  auto* ot =
+      cli.add_option("--target-path,--prefix", target, "Key prefix (overrides S3_TARGET_PATH)")
+          ->type_name("PREFIX");
   auto* oe = cli.add_option("--endpoint-url", endpoint,
                             "S3-compatible endpoint, e.g. http://127.0.0.1:9000 "
                             "(overrides AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)")
@@ -123,8 +123,8 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   };
   size_t k = 0;
   for (const auto& sgl : kSingles) {
-    singles.emplace_back(og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type),
-                         sgl.target);
+    singles.emplace_back(
+        og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type), sgl.target);
   }
   cli.add_flag("--no-list", o.no_list,
                "Check each file with HEAD instead of listing the target prefix once");
@@ -148,12 +148,13 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
                        std::to_string(o.max_concurrent) + ")");
   }
   if (o.url_expiry_hours < 1 || o.url_expiry_hours > 168) {
-    problems.push_back("--url-expiry-hours must be between 1 and 168 (7 days, S3's limit for "
-                       "presigned URLs); got " +
-                       std::to_string(o.url_expiry_hours));
+    problems.push_back(
+        "--url-expiry-hours must be between 1 and 168 (7 days, S3's limit for "
+        "presigned URLs); got " +
+        std::to_string(o.url_expiry_hours));
   }
   for (auto [flag, text] : {std::pair{"--multipart-threshold", &o.multipart_threshold},
-                             std::pair{"--part-size", &o.part_size}}) {
+                            std::pair{"--part-size", &o.part_size}}) {
     auto size = transfer::parse_size(*text);
     if (!size) problems.push_back(std::string(flag) + ": " + size.error());
   }

@@ -34,8 +34,8 @@ struct Overrides {
 };
 
 struct Settings {
-  std::string region;        // e.g. us-east-1
-  std::string profile;       // "" when none was chosen (means "default" for shared files)
+  std::string region;   // e.g. us-east-1
+  std::string profile;  // "" when none was chosen (means "default" for shared files)
   std::string bucket;
   std::string target_path;   // normalized: no leading/trailing '/', may be empty
   std::string endpoint_url;  // "" = AWS; else scheme://host[:port] without trailing '/'

@@ -71,7 +71,7 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   curl_off_t reported_upload = 0;
   bool body_failed = false;
-  bool paused = false;                // waiting for rate-limit tokens
+  bool paused = false;  // waiting for rate-limit tokens
   struct RateLimiter* limiter = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {};
 
@@ -535,7 +535,9 @@ void EventLoop::post(std::function<void()> fn) {
   curl_multi_wakeup(impl_->multi);
 }
 
-void EventLoop::hold() { ++impl_->holds; }
+void EventLoop::hold() {
+  ++impl_->holds;
+}
 
 void EventLoop::release() {
   if (impl_->holds > 0) --impl_->holds;
@@ -545,7 +547,9 @@ void EventLoop::run() {
   impl_->run();
 }
 
-void EventLoop::clear_interrupt() { impl_->interrupted.store(false); }
+void EventLoop::clear_interrupt() {
+  impl_->interrupted.store(false);
+}
 
 void EventLoop::interrupt() {
   // Only an atomic store and curl_multi_wakeup (a write() on a socketpair): signal-safe.

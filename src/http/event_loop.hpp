@@ -37,10 +37,10 @@ struct Request {
 };
 
 struct Response {
-  long status = 0;          // 0 when no HTTP response arrived
-  Headers headers;          // names lower-cased
-  std::string body;         // response body (kept in memory; S3 replies are small)
-  int curl_code = 0;        // CURLcode, 0 = OK
+  long status = 0;              // 0 when no HTTP response arrived
+  Headers headers;              // names lower-cased
+  std::string body;             // response body (kept in memory; S3 replies are small)
+  int curl_code = 0;            // CURLcode, 0 = OK
   std::string transport_error;  // curl's message when curl_code != 0
   std::string header(const std::string& lower_name) const;  // "" when absent
   bool transport_failed() const { return curl_code != 0; }
@@ -52,7 +52,7 @@ struct LoopOptions {
   std::chrono::seconds stall_timeout{60};  // abort when < 1 byte/s for this long
   std::string ca_bundle;                   // "" = system default (AWS_CA_BUNDLE)
   bool verbose = false;
-  uint64_t max_bytes_per_second = 0;       // upload rate cap shared by all transfers; 0 = none
+  uint64_t max_bytes_per_second = 0;  // upload rate cap shared by all transfers; 0 = none
 };
 
 using Completion = std::function<void(Response&&)>;

@@ -759,9 +759,8 @@ S3Result<PutResult> put_object_data_sync(Client& c, const std::string& key, std:
 
 S3Result<std::string> get_object_subresource_sync(Client& c, const std::string& key,
                                                   const std::string& subresource) {
-  return run_sync<std::string>(c, [&](Callback<std::string> cb) {
-    c.get_object_subresource(key, subresource, cb);
-  });
+  return run_sync<std::string>(
+      c, [&](Callback<std::string> cb) { c.get_object_subresource(key, subresource, cb); });
 }
 
 S3Result<bool> delete_object_sync(Client& c, const std::string& key) {

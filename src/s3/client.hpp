@@ -34,9 +34,9 @@ struct ObjectInfo {
   std::string etag;  // without quotes
   std::string last_modified;
   std::string content_type;
-  std::string storage_class;  // x-amz-storage-class; "" means STANDARD
-  std::string server_side_encryption;          // x-amz-server-side-encryption
-  std::map<std::string, std::string> headers;  // cache-control, content-disposition, ... when set
+  std::string storage_class;                    // x-amz-storage-class; "" means STANDARD
+  std::string server_side_encryption;           // x-amz-server-side-encryption
+  std::map<std::string, std::string> headers;   // cache-control, content-disposition, ... when set
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
 };
 

@@ -41,7 +41,7 @@ std::string common_key_prefix(const std::vector<LocalFile>& files) {
 
 std::vector<uint64_t> candidate_part_sizes(uint64_t size, unsigned parts, uint64_t ours) {
   std::vector<uint64_t> out;
-  const uint64_t common[] = {ours,     8 * kMiB,  5 * kMiB,   10 * kMiB,  16 * kMiB,
+  const uint64_t common[] = {ours,      8 * kMiB,  5 * kMiB,  10 * kMiB,  16 * kMiB,
                              15 * kMiB, 32 * kMiB, 64 * kMiB, 100 * kMiB, 128 * kMiB};
   for (uint64_t c : common) {
     auto plan = plan_parts(size, c);
@@ -77,7 +77,7 @@ struct Job {
   std::vector<Part> parts;
   size_t parts_done = 0;
   int parts_in_flight = 0;
-  bool failed = false;     // a part failed: stop sending, abort, report
+  bool failed = false;  // a part failed: stop sending, abort, report
   std::string failure;
   bool finished = false;
   std::string options_diff;  // why the remote object's metadata/headers differ from what we set
@@ -117,10 +117,17 @@ class Engine {
  public:
   Engine(s3::Client& client, const std::vector<LocalFile>& files, const EngineOptions& opts,
          ProgressSink* progress, EngineStats* stats)
-      : client_(client), loop_(client.loop()), files_(files), opts_(opts),
-        progress_(progress), stats_(stats ? stats : &own_stats_), results_(files.size()),
-        done_(files.size(), false), started_(files.size(), false),
-        pool_(std::max(1u, opts.hash_threads)), alive_(std::make_shared<std::atomic<bool>>(true)) {
+      : client_(client),
+        loop_(client.loop()),
+        files_(files),
+        opts_(opts),
+        progress_(progress),
+        stats_(stats ? stats : &own_stats_),
+        results_(files.size()),
+        done_(files.size(), false),
+        started_(files.size(), false),
+        pool_(std::max(1u, opts.hash_threads)),
+        alive_(std::make_shared<std::atomic<bool>>(true)) {
     // A listing has sizes and ETags but no metadata: when the user asked for metadata or
     // headers, each object must be looked at to know whether it carries them.
     if (opts_.object_options && opts_.object_options->compare_needs_head()) {
@@ -176,51 +183,52 @@ class Engine {
 
   void list_page(const std::string& token) {
     ++stats_->list_requests;
-    client_.list_objects_v2(list_prefix_, token, [this, alive = alive_](s3::S3Result<s3::ListPage> page) {
-      if (!alive->load()) return;
-      if (!page) {
-        // Listing may be denied (or, on some servers, mis-verified) while HEAD works: fall
-        // back to HEADs, which stop early by themselves if the failure is global. Only an
-        // unreachable endpoint ends everything here.
-        if (page.error().is_transport() && is_global(page.error())) {
-          stop_reason_ = page.error().describe();
-          listing_ = false;
-          while (!pending_.empty()) {
-            size_t i = pending_.front();
-            pending_.pop_front();
-            started_[i] = true;
-            FileResult r;
-            r.error = "could not check whether it is already in the bucket: " + stop_reason_;
-            record(i, std::move(r));
+    client_.list_objects_v2(
+        list_prefix_, token, [this, alive = alive_](s3::S3Result<s3::ListPage> page) {
+          if (!alive->load()) return;
+          if (!page) {
+            // Listing may be denied (or, on some servers, mis-verified) while HEAD works: fall
+            // back to HEADs, which stop early by themselves if the failure is global. Only an
+            // unreachable endpoint ends everything here.
+            if (page.error().is_transport() && is_global(page.error())) {
+              stop_reason_ = page.error().describe();
+              listing_ = false;
+              while (!pending_.empty()) {
+                size_t i = pending_.front();
+                pending_.pop_front();
+                started_[i] = true;
+                FileResult r;
+                r.error = "could not check whether it is already in the bucket: " + stop_reason_;
+                record(i, std::move(r));
+              }
+              return;
+            }
+            spdlog::debug("listing s3 prefix '{}' failed ({}); checking files one by one",
+                          list_prefix_, page.error().describe());
+            listing_ = false;
+            listed_.clear();
+            pump_files();
+            return;
           }
-          return;
-        }
-        spdlog::debug("listing s3 prefix '{}' failed ({}); checking files one by one",
-                      list_prefix_, page.error().describe());
-        listing_ = false;
-        listed_.clear();
-        pump_files();
-        return;
-      }
-      for (auto& o : page->objects) listed_.emplace(o.key, std::move(o));
-      if (page->truncated && !page->next_continuation_token.empty()) {
-        if (listed_.size() > list_limit_) {
-          spdlog::debug("prefix '{}' holds more than {} objects; checking files one by one",
-                        list_prefix_, list_limit_);
+          for (auto& o : page->objects) listed_.emplace(o.key, std::move(o));
+          if (page->truncated && !page->next_continuation_token.empty()) {
+            if (listed_.size() > list_limit_) {
+              spdlog::debug("prefix '{}' holds more than {} objects; checking files one by one",
+                            list_prefix_, list_limit_);
+              listing_ = false;
+              listed_.clear();
+              pump_files();
+              return;
+            }
+            list_page(page->next_continuation_token);
+            return;
+          }
           listing_ = false;
-          listed_.clear();
+          listing_complete_ = true;
+          spdlog::debug("listed {} object(s) under '{}' in {} request(s)", listed_.size(),
+                        list_prefix_, stats_->list_requests);
           pump_files();
-          return;
-        }
-        list_page(page->next_continuation_token);
-        return;
-      }
-      listing_ = false;
-      listing_complete_ = true;
-      spdlog::debug("listed {} object(s) under '{}' in {} request(s)", listed_.size(),
-                    list_prefix_, stats_->list_requests);
-      pump_files();
-    });
+        });
   }
 
   // ---- files ----
@@ -268,9 +276,12 @@ class Engine {
   // A failure that every later request would repeat (bad credentials, unreachable endpoint,
   // missing bucket): stop starting files and fail the rest with the same sentence.
   static bool is_global(const s3::S3Error& e) {
-    static const char* kCodes[] = {"SignatureDoesNotMatch", "InvalidAccessKeyId",
-                                   "ExpiredToken",          "InvalidToken",
-                                   "NoSuchBucket",          "PermanentRedirect",
+    static const char* kCodes[] = {"SignatureDoesNotMatch",
+                                   "InvalidAccessKeyId",
+                                   "ExpiredToken",
+                                   "InvalidToken",
+                                   "NoSuchBucket",
+                                   "PermanentRedirect",
                                    "AuthorizationHeaderMalformed"};
     for (const char* c : kCodes) {
       if (e.code == c) return true;
@@ -322,16 +333,17 @@ class Engine {
       return;
     }
     ++stats_->head_requests;
-    client_.head_object(job->file->key, [this, job, alive = alive_](s3::S3Result<s3::ObjectInfo> res) {
-      if (!alive->load()) return;
-      if (res) {
-        on_present(job, *res, /*from_head=*/true);
-      } else if (res.error().is_not_found()) {
-        on_missing(job);
-      } else {
-        fail_s3(job, "could not check whether it is already in the bucket: ", res.error());
-      }
-    });
+    client_.head_object(
+        job->file->key, [this, job, alive = alive_](s3::S3Result<s3::ObjectInfo> res) {
+          if (!alive->load()) return;
+          if (res) {
+            on_present(job, *res, /*from_head=*/true);
+          } else if (res.error().is_not_found()) {
+            on_missing(job);
+          } else {
+            fail_s3(job, "could not check whether it is already in the bucket: ", res.error());
+          }
+        });
   }
 
   void on_missing(const JobPtr& job) {
@@ -374,8 +386,9 @@ class Engine {
     }
     if (size != job->file->size) return decide(job, false, "");
     if (!etags_are_md5()) {
-      return decide(job, true, "same size; content not compared (encrypted objects' ETags are "
-                               "not MD5s)");
+      return decide(job, true,
+                    "same size; content not compared (encrypted objects' ETags are "
+                    "not MD5s)");
     }
     if (is_md5_etag(etag)) {
       // Single-part object: its ETag is the MD5 of its bytes.
@@ -389,8 +402,8 @@ class Engine {
       return;
     }
     unsigned parts = integrity::etag_part_count(etag);
-    std::vector<uint64_t> sizes = parts ? candidate_part_sizes(size, parts, opts_.part_size)
-                                        : std::vector<uint64_t>{};
+    std::vector<uint64_t> sizes =
+        parts ? candidate_part_sizes(size, parts, opts_.part_size) : std::vector<uint64_t>{};
     if (sizes.empty()) {
       // Not an MD5 and no part size fits (encrypted object, unknown layout).
       return decide(job, true, "same size; content not compared (ETag is not an MD5)");
@@ -500,8 +513,8 @@ class Engine {
           if (!res) return fail_s3(job, "upload failed: ", res.error());
           std::string want = hex_encode(job->md5_raw);
           if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
-            return fail(job, "the server stored different bytes than were sent (ETag " +
-                                 res->etag + ", expected " + want + "): upload it again");
+            return fail(job, "the server stored different bytes than were sent (ETag " + res->etag +
+                                 ", expected " + want + "): upload it again");
           }
           FileResult r;
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
@@ -574,8 +587,8 @@ class Engine {
     size_t index = job->index;
     ++stats_->part_requests;
     client_.upload_part_file(
-        job->file->key, job->upload_id, static_cast<int>(i + 1), job->file->path.string(),
-        p.offset, p.size, base64_encode(p.md5_raw),
+        job->file->key, job->upload_id, static_cast<int>(i + 1), job->file->path.string(), p.offset,
+        p.size, base64_encode(p.md5_raw),
         [this, index, alive = alive_](uint64_t delta) {
           if (alive->load() && progress_) progress_->on_bytes(index, delta);
         },
@@ -589,8 +602,8 @@ class Engine {
           if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
             return part_failed(job,
                                "the server stored different bytes for part " +
-                                   std::to_string(i + 1) + " (ETag " + res->etag +
-                                   ", expected " + want + ")",
+                                   std::to_string(i + 1) + " (ETag " + res->etag + ", expected " +
+                                   want + ")",
                                nullptr);
           }
           part.etag = res->etag;
@@ -645,8 +658,10 @@ class Engine {
           forget_upload(job);
           if (etags_are_md5() && integrity::etag_part_count(res->etag) > 0 &&
               !iequals(res->etag, want)) {
-            return fail(job, "the server reports ETag " + res->etag + " for the assembled object, "
-                             "expected " + want + ": upload it again");
+            return fail(job, "the server reports ETag " + res->etag +
+                                 " for the assembled object, "
+                                 "expected " +
+                                 want + ": upload it again");
           }
           FileResult r;
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
@@ -656,19 +671,20 @@ class Engine {
   }
 
   void confirm_completed(const JobPtr& job, const std::string& want) {
-    client_.head_object(job->file->key, [this, job, want, alive = alive_](
-                                            s3::S3Result<s3::ObjectInfo> info) {
-      if (!alive->load()) return;
-      forget_upload(job);
-      if (!info || !iequals(info->etag, want)) {
-        return fail(job, "the multipart upload vanished before it could be completed: upload "
-                         "it again");
-      }
-      FileResult r;
-      r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
-      r.parts = job->parts.size();
-      presign_and_finish(job, std::move(r));
-    });
+    client_.head_object(
+        job->file->key, [this, job, want, alive = alive_](s3::S3Result<s3::ObjectInfo> info) {
+          if (!alive->load()) return;
+          forget_upload(job);
+          if (!info || !iequals(info->etag, want)) {
+            return fail(job,
+                        "the multipart upload vanished before it could be completed: upload "
+                        "it again");
+          }
+          FileResult r;
+          r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
+          r.parts = job->parts.size();
+          presign_and_finish(job, std::move(r));
+        });
   }
 
   void forget_upload(const JobPtr& job) {
@@ -689,9 +705,10 @@ class Engine {
           std::string why = job->failure;
           if (!res) {
             why += "; the incomplete multipart upload could not be removed (" +
-                   res.error().describe() + "): remove it with aws s3api abort-multipart-upload "
-                   "--bucket " + client_.config().bucket + " --key '" + job->file->key +
-                   "' --upload-id " + id;
+                   res.error().describe() +
+                   "): remove it with aws s3api abort-multipart-upload "
+                   "--bucket " +
+                   client_.config().bucket + " --key '" + job->file->key + "' --upload-id " + id;
           } else {
             why += " (the incomplete upload was aborted)";
           }
@@ -716,22 +733,22 @@ class Engine {
       job->failed = true;
       std::string id = job->upload_id;
       ++stats_->aborted_uploads;
-      client_.abort_multipart_upload(job->file->key, id,
-                                     [this, job, id, alive = alive_](s3::S3Result<bool> res) {
-        if (!alive->load()) return;
-        forget_upload(job);
-        results_[job->index].note =
-            res ? "the incomplete multipart upload was aborted"
-                : "the incomplete multipart upload " + id + " could not be aborted (" +
-                      res.error().describe() + ")";
-      });
+      client_.abort_multipart_upload(
+          job->file->key, id, [this, job, id, alive = alive_](s3::S3Result<bool> res) {
+            if (!alive->load()) return;
+            forget_upload(job);
+            results_[job->index].note = res ? "the incomplete multipart upload was aborted"
+                                            : "the incomplete multipart upload " + id +
+                                                  " could not be aborted (" +
+                                                  res.error().describe() + ")";
+          });
     }
     // Give up after a few seconds; a second Ctrl-C ends it at once.
     loop_.post_after(std::chrono::seconds(10), [this] { loop_.interrupt(); });
     loop_.run();
     for (const auto& job : open_uploads_) {
-      results_[job->index].note = "the incomplete multipart upload " + job->upload_id +
-                                  " could not be aborted in time";
+      results_[job->index].note =
+          "the incomplete multipart upload " + job->upload_id + " could not be aborted in time";
     }
   }
 

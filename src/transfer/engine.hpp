@@ -33,9 +33,9 @@ enum class Outcome {
 
 struct FileResult {
   Outcome outcome = Outcome::kFailed;
-  std::string error;  // one sentence, for kFailed / kInterrupted
-  std::string note;   // qualifies a skip, e.g. how identity was established
-  std::string url;    // presigned GET URL, when one was made
+  std::string error;   // one sentence, for kFailed / kInterrupted
+  std::string note;    // qualifies a skip, e.g. how identity was established
+  std::string url;     // presigned GET URL, when one was made
   uint64_t parts = 0;  // multipart uploads: parts sent
 };
 
@@ -56,7 +56,7 @@ struct EngineOptions {
   std::chrono::seconds url_expiry{7 * 24 * 3600};
   uint64_t multipart_threshold = 16 * kMiB;
   uint64_t part_size = 16 * kMiB;
-  bool use_listing = true;     // one ListObjectsV2 of the common prefix instead of HEADs
+  bool use_listing = true;  // one ListObjectsV2 of the common prefix instead of HEADs
   unsigned hash_threads = 2;
   // What every object carries (metadata, tags, content type, SSE...); null = nothing extra.
   const s3::ObjectOptions* object_options = nullptr;

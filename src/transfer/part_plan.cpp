@@ -40,7 +40,8 @@ Result<uint64_t> parse_size(const std::string& text) {
   size_t start = i;
   while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
   if (i == start) {
-    return unexpected("'" + text + "' is not a size: use a number with an optional unit, e.g. 16MiB");
+    return unexpected("'" + text +
+                      "' is not a size: use a number with an optional unit, e.g. 16MiB");
   }
   uint64_t n = 0;
   for (size_t k = start; k < i; ++k) {

@@ -10,11 +10,11 @@ namespace s3up::transfer {
 
 inline constexpr uint64_t kMiB = 1024ull * 1024;
 inline constexpr uint64_t kGiB = 1024 * kMiB;
-inline constexpr uint64_t kMinPartSize = 5 * kMiB;    // S3: every part but the last
-inline constexpr uint64_t kMaxPartSize = 5 * kGiB;    // S3: largest part
-inline constexpr uint64_t kMaxParts = 10000;          // S3: most parts in one upload
+inline constexpr uint64_t kMinPartSize = 5 * kMiB;           // S3: every part but the last
+inline constexpr uint64_t kMaxPartSize = 5 * kGiB;           // S3: largest part
+inline constexpr uint64_t kMaxParts = 10000;                 // S3: most parts in one upload
 inline constexpr uint64_t kMaxObjectSize = 5 * 1024 * kGiB;  // S3: 5 TiB
-inline constexpr uint64_t kMaxSinglePut = 5 * kGiB;         // S3: largest single PUT
+inline constexpr uint64_t kMaxSinglePut = 5 * kGiB;          // S3: largest single PUT
 
 struct PartPlan {
   uint64_t part_size = 0;  // all parts but the last have this size

@@ -228,9 +228,10 @@ std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
     std::error_code ec;
     auto st = fs::status(p, ec);
     if (ec || !fs::exists(st)) {
-      w.fail(p, arg, ec && ec != std::errc::no_such_file_or_directory
-                         ? "cannot access it: " + describe_errc(ec)
-                         : std::string("no such file or directory"));
+      w.fail(p, arg,
+             ec && ec != std::errc::no_such_file_or_directory
+                 ? "cannot access it: " + describe_errc(ec)
+                 : std::string("no such file or directory"));
       continue;
     }
     if (fs::is_directory(st)) {
@@ -263,8 +264,8 @@ std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
     if (!f.error.empty() || f.key.empty()) continue;
     auto [it, inserted] = seen.emplace(f.key, i);
     if (!inserted) {
-      f.error = "another file (" + w.out[it->second].display + ") maps to the same key '" +
-                f.key + "': upload them separately or use different target paths";
+      f.error = "another file (" + w.out[it->second].display + ") maps to the same key '" + f.key +
+                "': upload them separately or use different target paths";
       auto& first = w.out[it->second];
       if (first.error.empty()) {
         first.error = "another file (" + f.display + ") maps to the same key '" + first.key +

@@ -39,7 +39,7 @@ struct LocalFile {
   std::string display;         // relative path shown to the user (the sort key)
   std::string key;             // S3 key
   uint64_t size = 0;
-  std::string error;           // non-empty: this entry failed before any request
+  std::string error;  // non-empty: this entry failed before any request
 };
 
 struct WalkOptions {

@@ -39,6 +39,8 @@ std::string format_duration(std::chrono::seconds d) {
   return buf;
 }
 
-bool want_color(int fd, bool no_color_env) { return !no_color_env && isatty(fd) == 1; }
+bool want_color(int fd, bool no_color_env) {
+  return !no_color_env && isatty(fd) == 1;
+}
 
 }  // namespace s3up::ui

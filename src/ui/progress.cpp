@@ -19,7 +19,10 @@ std::string bar(double fraction, int width) {
 TerminalProgress::TerminalProgress(std::ostream& err, Style style,
                                    const std::vector<transfer::LocalFile>& files,
                                    int terminal_width)
-    : err_(err), style_(style), files_(files), width_(std::max(terminal_width, 40)),
+    : err_(err),
+      style_(style),
+      files_(files),
+      width_(std::max(terminal_width, 40)),
       start_(Clock::now()) {
   for (const auto& f : files) {
     if (!f.error.empty()) continue;
@@ -28,7 +31,9 @@ TerminalProgress::TerminalProgress(std::ostream& err, Style style,
   }
 }
 
-TerminalProgress::~TerminalProgress() { clear(); }
+TerminalProgress::~TerminalProgress() {
+  clear();
+}
 
 void TerminalProgress::on_start(size_t index, const transfer::LocalFile&) {
   active_[index] = 0;
@@ -48,7 +53,8 @@ void TerminalProgress::on_finish(size_t index, const transfer::FileResult&) {
     // Skipped and failed files still count as handled bytes for the overall bar.
     auto it = active_.find(index);
     uint64_t sent = it != active_.end() ? it->second : 0;
-    if (files_[index].size > sent) total_bytes_ -= std::min(total_bytes_, files_[index].size - sent);
+    if (files_[index].size > sent)
+      total_bytes_ -= std::min(total_bytes_, files_[index].size - sent);
   }
   active_.erase(index);
   maybe_draw(false);
@@ -82,8 +88,8 @@ std::vector<std::string> TerminalProgress::frame(Clock::time_point now) {
                     format_size(f.size));
   }
   std::string overall = "[" + std::to_string(done_files_) + "/" + std::to_string(total_files_) +
-                        " files] " + format_size(sent_bytes_) + " / " +
-                        format_size(total_bytes_) + "  " + format_rate(rate);
+                        " files] " + format_size(sent_bytes_) + " / " + format_size(total_bytes_) +
+                        "  " + format_rate(rate);
   if (rate > 1 && total_bytes_ > sent_bytes_) {
     auto eta = std::chrono::seconds(
         static_cast<long>(static_cast<double>(total_bytes_ - sent_bytes_) / rate));

@@ -14,14 +14,30 @@ Counts count_results(const std::vector<transfer::LocalFile>& files,
         ++c.uploaded;
         c.bytes_uploaded += files[i].size;
         break;
-      case Outcome::kSkipped: ++c.skipped; break;
-      case Outcome::kWouldUpload: ++c.would_upload; break;
-      case Outcome::kWouldUpdate: ++c.would_update; break;
-      case Outcome::kWouldSkip: ++c.would_skip; break;
-      case Outcome::kFound: ++c.found; break;
-      case Outcome::kNotFound: ++c.not_found; break;
-      case Outcome::kFailed: ++c.failed; break;
-      case Outcome::kInterrupted: ++c.interrupted; break;
+      case Outcome::kSkipped:
+        ++c.skipped;
+        break;
+      case Outcome::kWouldUpload:
+        ++c.would_upload;
+        break;
+      case Outcome::kWouldUpdate:
+        ++c.would_update;
+        break;
+      case Outcome::kWouldSkip:
+        ++c.would_skip;
+        break;
+      case Outcome::kFound:
+        ++c.found;
+        break;
+      case Outcome::kNotFound:
+        ++c.not_found;
+        break;
+      case Outcome::kFailed:
+        ++c.failed;
+        break;
+      case Outcome::kInterrupted:
+        ++c.interrupted;
+        break;
     }
   }
   return c;
@@ -32,9 +48,8 @@ void print_target(std::ostream& out, const Style& st, const std::string& bucket,
   if (mode == transfer::Mode::kDryRun) {
     out << st.yellow(st.bold("DRY RUN MODE - No files will be uploaded")) << "\n";
   }
-  out << "📦 Target: " << st.bold("s3://" + bucket + "/" + target_path +
-                                   (target_path.empty() ? "" : "/"))
-      << "\n";
+  out << "📦 Target: "
+      << st.bold("s3://" + bucket + "/" + target_path + (target_path.empty() ? "" : "/")) << "\n";
 }
 
 namespace {
@@ -71,14 +86,12 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
         out << st.yellow("⚠") << " " << f.display << " (not found on S3)\n";
         break;
       case Outcome::kWouldUpload:
-        out << "  " << st.green("WOULD UPLOAD") << " " << f.display << " → s3://" << bucket
-            << "/" << f.key << " (" << size << ")"
-            << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
+        out << "  " << st.green("WOULD UPLOAD") << " " << f.display << " → s3://" << bucket << "/"
+            << f.key << " (" << size << ")" << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
         break;
       case Outcome::kWouldUpdate:
-        out << "  " << st.yellow("WOULD UPDATE") << " " << f.display << " → s3://" << bucket
-            << "/" << f.key << " (" << size << ")"
-            << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
+        out << "  " << st.yellow("WOULD UPDATE") << " " << f.display << " → s3://" << bucket << "/"
+            << f.key << " (" << size << ")" << (r.note.empty() ? "" : " [" + r.note + "]") << "\n";
         break;
       case Outcome::kWouldSkip:
         out << "  " << st.dim("WOULD SKIP") << " " << f.display
@@ -96,25 +109,22 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
       out << st.bold("Summary: " + std::to_string(c.uploaded) + " uploaded, " +
                      std::to_string(c.skipped) + " skipped, " + std::to_string(c.failed) +
                      " failed" +
-                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
-                                    : ""))
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : ""))
           << "\n";
       break;
     case transfer::Mode::kDryRun:
-      out << st.bold("Summary (dry run): " + std::to_string(c.would_upload) +
-                     " would upload, " + std::to_string(c.would_update) + " would update, " +
-                     std::to_string(c.would_skip) + " would skip, " +
-                     std::to_string(c.failed) + " failed" +
-                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
-                                    : ""))
+      out << st.bold("Summary (dry run): " + std::to_string(c.would_upload) + " would upload, " +
+                     std::to_string(c.would_update) + " would update, " +
+                     std::to_string(c.would_skip) + " would skip, " + std::to_string(c.failed) +
+                     " failed" +
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : ""))
           << "\n";
       break;
     case transfer::Mode::kUrlOnly:
       out << st.bold("Summary: " + std::to_string(c.found) + " URL(s) generated, " +
                      std::to_string(c.not_found) + " not found" +
                      (c.failed ? ", " + std::to_string(c.failed) + " failed" : "") +
-                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted"
-                                    : ""))
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : ""))
           << "\n";
       break;
   }

@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "harness.hpp"
 #include "integrity/etag.hpp"
@@ -123,15 +123,15 @@ TEST_F(SwiftEngine, ThresholdBoundariesAndEmptyFile) {
   dir_.write("f/at.mp4", at);
   dir_.write("f/over.mp4", over);
   dir_.write("f/empty.mp4", "");
-  auto r = run_s3upload({"--no-progress", "--multipart-threshold", "5MiB", "--part-size", "5MiB",
-                         "f"},
-                        env(), dir_.path());
+  auto r =
+      run_s3upload({"--no-progress", "--multipart-threshold", "5MiB", "--part-size", "5MiB", "f"},
+                   env(), dir_.path());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto h_at = bucket_->head(prefix_ + "/at.mp4");
   auto h_over = bucket_->head(prefix_ + "/over.mp4");
   auto h_empty = bucket_->head(prefix_ + "/empty.mp4");
   ASSERT_TRUE(h_at.ok() && h_over.ok() && h_empty.ok());
-  EXPECT_EQ(h_at->etag, expected_multipart_etag(at, 5 * kMiB));  // "-1": at the threshold
+  EXPECT_EQ(h_at->etag, expected_multipart_etag(at, 5 * kMiB));      // "-1": at the threshold
   EXPECT_EQ(h_over->etag, expected_multipart_etag(over, 5 * kMiB));  // "-2"
   EXPECT_EQ(integrity::etag_part_count(h_over->etag), 2u);
   EXPECT_EQ(h_empty->etag, integrity::md5_hex(""));  // single PUT
@@ -148,7 +148,9 @@ struct FaultCase {
   bool expect_success;
 };
 
-void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class SwiftFaults : public SwiftEngine, public ::testing::WithParamInterface<FaultCase> {};
 
@@ -159,8 +161,8 @@ TEST_P(SwiftFaults, EndWithTheRightBytesOrAClearFailureAndNoOpenUpload) {
   dir_.write("d/small.mp4", small);
   FaultProxy proxy(server_.get("AWS_ENDPOINT_URL"), c.plan);
   ASSERT_TRUE(proxy.ok());
-  std::vector<std::string> args = {"--no-progress", "--multipart-threshold", "8MiB",
-                                   "--part-size", "8MiB"};
+  std::vector<std::string> args = {"--no-progress", "--multipart-threshold", "8MiB", "--part-size",
+                                   "8MiB"};
   args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());
   args.push_back("d");
   auto r = run_s3upload(args, env(proxy.endpoint()), dir_.path());
@@ -191,47 +193,56 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"ConnectionDroppedMidPart",
                   R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=2"},"times":1,
                       "action":"drop_after_request_bytes","bytes":1000000}]})",
-                  {}, true},
+                  {},
+                  true},
         FaultCase{"SlowDownBurst",
                   R"({"rules":[{"match":{"method":"PUT"},"times":4,"action":"respond","status":503,
                       "body":"<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"}]})",
-                  {}, true},
-        FaultCase{"InternalErrors",
-                  R"({"rules":[{"match":{"method":["PUT","POST"]},"skip":1,"times":3,"action":"respond",
+                  {},
+                  true},
+        FaultCase{
+            "InternalErrors",
+            R"({"rules":[{"match":{"method":["PUT","POST"]},"skip":1,"times":3,"action":"respond",
                       "status":500,"body":"<Error><Code>InternalError</Code><Message>oops</Message></Error>"}]})",
-                  {}, true},
+            {},
+            true},
         FaultCase{"StalledResponse",
                   R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=3"},"times":1,
                       "action":"stall","forever":true}]})",
-                  {"--timeout", "3"}, true},
+                  {"--timeout", "3"},
+                  true},
         FaultCase{"CompleteAnswers200WithError",
                   R"({"rules":[{"match":{"method":"POST","query_regex":"uploadId="},"times":1,
                       "action":"respond","status":200,
                       "body":"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"}]})",
-                  {}, true},
+                  {},
+                  true},
         FaultCase{"CompleteSucceededButTheAnswerWasLost",
                   R"({"rules":[{"match":{"method":"POST","query_regex":"uploadId="},"times":1,
                       "action":"replace_response","status":200,
                       "body":"<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>"}]})",
-                  {}, true},
+                  {},
+                  true},
         FaultCase{"AccessDeniedOnAPartIsNotRetried",
                   R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=2"},"times":-1,
                       "action":"respond","status":403,
                       "body":"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"}]})",
-                  {}, false},
+                  {},
+                  false},
         FaultCase{"RetriesRunOut",
                   R"({"rules":[{"match":{"method":"PUT","query_regex":"partNumber=1"},"times":-1,
                       "action":"respond","status":503,
                       "body":"<Error><Code>SlowDown</Code><Message>slow</Message></Error>"}]})",
-                  {"--max-retries", "2"}, false}),
+                  {"--max-retries", "2"},
+                  false}),
     [](const ::testing::TestParamInfo<FaultCase>& i) { return std::string(i.param.name); });
 
 TEST_F(SwiftEngine, SpeedCapHoldsOverTenSeconds) {
   std::string data = random_bytes(40 * kMiB, 9);
   dir_.write("capped.mp4", data);
   auto t0 = std::chrono::steady_clock::now();
-  auto r = run_s3upload({"--no-progress", "--max-speed-mbps", "4", "capped.mp4"}, env(),
-                        dir_.path());
+  auto r =
+      run_s3upload({"--no-progress", "--max-speed-mbps", "4", "capped.mp4"}, env(), dir_.path());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   // 40 MiB at 4 MiB/s is 10 s; allow ±10% on the rate plus start-up.

@@ -236,8 +236,8 @@ FaultProxy::FaultProxy(const std::string& upstream_endpoint, const std::string& 
     int n = open("/dev/null", O_RDWR);
     dup2(n, 0);
     dup2(n, 1);
-    execl("/usr/bin/python3", "python3", script.c_str(), "--upstream", upstream.c_str(),
-          "--plan", plan.c_str(), "--port-file", port_file.c_str(), "--log", log.c_str(),
+    execl("/usr/bin/python3", "python3", script.c_str(), "--upstream", upstream.c_str(), "--plan",
+          plan.c_str(), "--port-file", port_file.c_str(), "--log", log.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
   }

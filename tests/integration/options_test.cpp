@@ -22,8 +22,8 @@ class OptionsTest : public ::testing::Test {
     dir_.write("o/large.mp4", large_);
   }
   RunResult run(std::vector<std::string> args) {
-    std::vector<std::string> all = {"--no-progress", "--multipart-threshold", "5MiB",
-                                    "--part-size", "5MiB"};
+    std::vector<std::string> all = {"--no-progress", "--multipart-threshold", "5MiB", "--part-size",
+                                    "5MiB"};
     all.insert(all.end(), args.begin(), args.end());
     all.push_back("o");
     return run_s3upload(all,
@@ -54,14 +54,14 @@ class MotoOptions : public OptionsTest {};
 TEST_F(SwiftOptions, MetadataAndContentHeadersReachSmallAndMultipartObjects) {
   auto r = run({"--metadata", "author=Jane Doe,project=demo=1", "--metadata", "Reel=7",
                 "--cache-control", "max-age=3600", "--content-disposition",
-                "attachment; filename=\"clip.mp4\"", "--content-encoding", "identity",
-                "--expires", "2030-01-02T03:04:05Z"});
+                "attachment; filename=\"clip.mp4\"", "--content-encoding", "identity", "--expires",
+                "2030-01-02T03:04:05Z"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* name : {"small.mp4", "large.mp4"}) {
     auto h = head(name);
     EXPECT_EQ(h.metadata["author"], "Jane Doe") << name;
     EXPECT_EQ(h.metadata["project"], "demo=1") << name;
-    EXPECT_EQ(h.metadata["reel"], "7") << name;  // lower-cased as S3 stores names
+    EXPECT_EQ(h.metadata["reel"], "7") << name;      // lower-cased as S3 stores names
     EXPECT_EQ(h.content_type, "video/mp4") << name;  // detected from the extension
     EXPECT_EQ(h.headers["cache-control"], "max-age=3600") << name;
     EXPECT_EQ(h.headers["content-disposition"], "attachment; filename=\"clip.mp4\"") << name;
@@ -75,8 +75,7 @@ TEST_F(SwiftOptions, MetadataAndContentHeadersReachSmallAndMultipartObjects) {
                     "--expires", "2030-01-02T03:04:05Z"});
   EXPECT_NE(again.out.find("Summary: 0 uploaded, 2 skipped"), std::string::npos) << again.out;
   auto changed = run({"--metadata", "author=Someone Else"});
-  EXPECT_NE(changed.out.find("Summary: 2 uploaded, 0 skipped"), std::string::npos)
-      << changed.out;
+  EXPECT_NE(changed.out.find("Summary: 2 uploaded, 0 skipped"), std::string::npos) << changed.out;
   EXPECT_EQ(head("small.mp4").metadata["author"], "Someone Else");
 }
 
@@ -113,11 +112,10 @@ TEST_F(MotoOptions, TagsStorageClassAndEncryptionReachTheObjects) {
     EXPECT_EQ(h.storage_class, "STANDARD_IA") << name;
     EXPECT_EQ(h.server_side_encryption, "AES256") << name;
     EXPECT_EQ(h.metadata["k"], "v") << name;
-    auto tagging = s3::get_object_subresource_sync(bucket_->client(),
-                                                   prefix_ + "/" + name, "tagging");
+    auto tagging =
+        s3::get_object_subresource_sync(bucket_->client(), prefix_ + "/" + name, "tagging");
     ASSERT_TRUE(tagging.ok()) << tagging.error().describe();
-    EXPECT_NE(tagging->find("<Key>team</Key><Value>media</Value>"), std::string::npos)
-        << *tagging;
+    EXPECT_NE(tagging->find("<Key>team</Key><Value>media</Value>"), std::string::npos) << *tagging;
     EXPECT_NE(tagging->find("<Key>stage</Key><Value>final cut</Value>"), std::string::npos)
         << *tagging;
   }

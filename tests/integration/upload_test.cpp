@@ -153,9 +153,9 @@ TEST_F(SwiftUpload, DryRunChangesNothingAndShowsRealKeys) {
   EXPECT_NE(r.out.find("WOULD UPLOAD new.mp4 → s3://" + bucket + "/" + prefix_ + "/new.mp4"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("WOULD UPDATE changed.mp4 → s3://" + bucket + "/" + prefix_ +
-                       "/changed.mp4"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("WOULD UPDATE changed.mp4 → s3://" + bucket + "/" + prefix_ + "/changed.mp4"),
+      std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("WOULD SKIP same.mp4"), std::string::npos) << r.out;
   EXPECT_EQ(bucket_->list(prefix_ + "/"), before);
@@ -200,8 +200,7 @@ TEST_F(SwiftUpload, ExplicitFileIgnoresTheExtensionFilterAndStarTakesAll) {
   EXPECT_EQ(bucket_->get(prefix_ + "/readme.txt"), "text");
   auto all = run({"-e", "*", "x"});
   ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
-  EXPECT_NE(all.out.find("Summary: 1 uploaded, 1 skipped, 0 failed"), std::string::npos)
-      << all.out;
+  EXPECT_NE(all.out.find("Summary: 1 uploaded, 1 skipped, 0 failed"), std::string::npos) << all.out;
   EXPECT_EQ(bucket_->get(prefix_ + "/data.bin"), "bin");
 }
 
@@ -220,9 +219,9 @@ TEST_F(SwiftUpload, BadConfigurationExitsTwoWithOneSentence) {
 }
 
 TEST_F(SwiftUpload, DotEnvIsReadFromAParentAndNeverOverridesTheEnvironment) {
-  dir_.write("proj/.env", "S3_BUCKET=" + server_.get("S3_BUCKET") +
-                              "\nS3_TARGET_PATH=from-dotenv\nAWS_REGION=" +
-                              server_.get("AWS_REGION") + "\n");
+  dir_.write("proj/.env",
+             "S3_BUCKET=" + server_.get("S3_BUCKET") +
+                 "\nS3_TARGET_PATH=from-dotenv\nAWS_REGION=" + server_.get("AWS_REGION") + "\n");
   dir_.write("proj/sub/f.mp4", "dotenv");
   auto e = env(prefix_);
   e.erase("S3_BUCKET");

@@ -81,7 +81,8 @@ TEST(RetryDelay, ThrottlingBacksOffHarder) {
   std::mt19937_64 rng(3);
   RetryPolicy p;
   std::chrono::milliseconds max_slow{0};
-  for (int i = 0; i < 400; ++i) max_slow = std::max(max_slow, *retry_delay(p, status(503, "SlowDown"), 0, rng));
+  for (int i = 0; i < 400; ++i)
+    max_slow = std::max(max_slow, *retry_delay(p, status(503, "SlowDown"), 0, rng));
   EXPECT_GT(max_slow, p.base);
 }
 
@@ -95,7 +96,8 @@ TEST(ClockOffset, FromDateHeader) {
   auto local = std::chrono::system_clock::from_time_t(1790000000);
   auto off = clock_offset_from_date("Tue, 24 Nov 2026 21:30:00 GMT", local);
   ASSERT_TRUE(off);
-  auto server = std::chrono::system_clock::from_time_t(curl_getdate("Tue, 24 Nov 2026 21:30:00 GMT", nullptr));
+  auto server = std::chrono::system_clock::from_time_t(
+      curl_getdate("Tue, 24 Nov 2026 21:30:00 GMT", nullptr));
   EXPECT_EQ(local + *off, server);
   EXPECT_FALSE(clock_offset_from_date("", local));
   EXPECT_FALSE(clock_offset_from_date("not a date", local));
