@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -14,30 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() / ("s3up_object_options_test_" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  // Writes a file with owner-only permissions unless told otherwise.
-  std::string write(const std::string& name, const std::string& bytes,
-                    fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    fs::permissions(p, perms);
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
+using s3up::test::TempDir;
 
 bool contains(const std::string& s, std::string_view part) {
   return s.find(part) != std::string::npos;
