@@ -30,17 +30,8 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-// `p` with $HOME shown as "~", so messages are short and match what users type.
 std::string display_path(const Environment& env, const std::filesystem::path& p) {
-  std::string s = p.string();
-  if (auto home = env.home()) {
-    std::string h = home->string();
-    while (h.size() > 1 && h.back() == '/') h.pop_back();
-    if (!h.empty() && s.size() > h.size() && s.compare(0, h.size(), h) == 0 && s[h.size()] == '/') {
-      return "~" + s.substr(h.size());
-    }
-  }
-  return s;
+  return env.display_path(p);
 }
 
 std::filesystem::path aws_file(const Environment& env, const char* var, const char* name) {

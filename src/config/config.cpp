@@ -379,15 +379,7 @@ std::optional<std::pair<std::string, std::string>> first_set(
 }
 
 std::string display_path(const Environment& env, const std::filesystem::path& p) {
-  std::string s = p.string();
-  if (auto home = env.home()) {
-    std::string h = home->string();
-    while (h.size() > 1 && h.back() == '/') h.pop_back();
-    if (!h.empty() && s.size() > h.size() && s.compare(0, h.size(), h) == 0 && s[h.size()] == '/') {
-      return "~" + s.substr(h.size());
-    }
-  }
-  return s;
+  return env.display_path(p);
 }
 
 bool valid_env_name(std::string_view k) {

@@ -36,4 +36,16 @@ std::optional<std::filesystem::path> Environment::home() const {
   return std::filesystem::path(*h);
 }
 
+std::string Environment::display_path(const std::filesystem::path& p) const {
+  std::string s = p.string();
+  if (auto h_path = home()) {
+    std::string h = h_path->string();
+    while (h.size() > 1 && h.back() == '/') h.pop_back();
+    if (!h.empty() && s.size() > h.size() && s.compare(0, h.size(), h) == 0 && s[h.size()] == '/') {
+      return "~" + s.substr(h.size());
+    }
+  }
+  return s;
+}
+
 }  // namespace s3up

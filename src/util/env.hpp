@@ -28,6 +28,8 @@ class Environment {
 
   // $HOME, or nullopt.
   std::optional<std::filesystem::path> home() const;
+  // `p` with $HOME shown as "~", so messages are short and match what users type.
+  std::string display_path(const std::filesystem::path& p) const;
 
  private:
   std::map<std::string, std::string> vars_;
