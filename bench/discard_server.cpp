@@ -284,11 +284,20 @@ std::string xml_escape(const std::string& s) {
   std::string r;
   for (char c : s) {
     switch (c) {
-      case '&': r += "&amp;"; break;
-      case '<': r += "&lt;"; break;
-      case '>': r += "&gt;"; break;
-      case '"': r += "&quot;"; break;
-      default: r.push_back(c);
+      case '&':
+        r += "&amp;";
+        break;
+      case '<':
+        r += "&lt;";
+        break;
+      case '>':
+        r += "&gt;";
+        break;
+      case '"':
+        r += "&quot;";
+        break;
+      default:
+        r.push_back(c);
     }
   }
   return r;
@@ -307,7 +316,10 @@ std::string multipart_etag(const std::string& body) {
     std::string v = body.substr(a + 6, b - a - 6);
     std::string clean;
     for (size_t k = 0; k < v.size(); ++k) {
-      if (v.compare(k, 6, "&quot;") == 0) { k += 5; continue; }
+      if (v.compare(k, 6, "&quot;") == 0) {
+        k += 5;
+        continue;
+      }
       if (v[k] == '"' || v[k] == ' ') continue;
       clean.push_back(v[k]);
     }
@@ -375,12 +387,18 @@ void serve(int fd) {
     if (chunked) {
       std::string line;
       for (;;) {
-        if (!c.read_line(line)) { ok = false; break; }
+        if (!c.read_line(line)) {
+          ok = false;
+          break;
+        }
         unsigned long long n = std::strtoull(line.c_str(), nullptr, 16);
         if (n == 0) {
           // trailers until an empty line
           for (;;) {
-            if (!c.read_line(line)) { ok = false; break; }
+            if (!c.read_line(line)) {
+              ok = false;
+              break;
+            }
             if (line.empty()) break;
           }
           break;
@@ -424,8 +442,8 @@ void serve(int fd) {
     } else if (rq.method == "POST" && rq.has_param("uploads")) {
       std::string id = "discard-" + std::to_string(++g_upload_ids);
       std::string b = std::string(kXml) + "<InitiateMultipartUploadResult" + kNs + "><Bucket>" +
-                      xml_escape(bucket) + "</Bucket><Key>" + xml_escape(key) +
-                      "</Key><UploadId>" + id + "</UploadId></InitiateMultipartUploadResult>";
+                      xml_escape(bucket) + "</Bucket><Key>" + xml_escape(key) + "</Key><UploadId>" +
+                      id + "</UploadId></InitiateMultipartUploadResult>";
       sent = respond(fd, 200, "OK", h, b, false, close);
     } else if (rq.method == "POST" && rq.has_param("uploadId")) {
       std::string b = std::string(kXml) + "<CompleteMultipartUploadResult" + kNs +
