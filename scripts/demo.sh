@@ -23,7 +23,7 @@ export S3_TARGET_PATH=demo
 mkdir -p "$work/videos/trip 2024"
 head -c $((24 * 1024 * 1024)) /dev/urandom > "$work/videos/trip 2024/beach.mp4"
 head -c $((3 * 1024 * 1024)) /dev/urandom > "$work/videos/intro.mov"
-head -c 1000 /dev/urandom > "$work/videos/caf\xc3\xa9.mp4"
+head -c 1000 /dev/urandom > "$work/videos/"$'caf\xc3\xa9.mp4'
 echo "notes" > "$work/videos/notes.txt"
 
 cd "$work"
@@ -35,7 +35,7 @@ echo "== Second run: nothing changed, everything is skipped =="
 "$bin" videos | tee "$work/second.txt"
 echo
 echo "== Fetching a presigned URL back =="
-url=$(grep -m1 '🔗' "$work/second.txt" | sed 's/.*🔗 //')
+url=$(grep -A1 'beach.mp4' "$work/second.txt" | grep -m1 '🔗' | sed 's/.*🔗 //')
 curl -fsS -o "$work/fetched" "$url"
 want=$(sha256sum "$work/videos/trip 2024/beach.mp4" | cut -d' ' -f1)
 got=$(sha256sum "$work/fetched" | cut -d' ' -f1)
