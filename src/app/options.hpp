@@ -28,6 +28,7 @@ struct Options {
   int timeout_seconds = 60;   // connect timeout and stall timeout
   double max_speed_mbps = 0;  // MiB/s across all transfers; 0 = unlimited
   bool no_list = false;       // HEAD every file instead of one listing of the prefix
+  bool no_cache = false;      // do not read or write the local hash cache
   // Object options as given on the command line (merged over S3_* configuration keys).
   s3::ObjectOptionsInput object;
   config::Overrides overrides;

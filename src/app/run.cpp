@@ -12,6 +12,7 @@
 #include "auth/credentials.hpp"
 #include "config/config.hpp"
 #include "http/event_loop.hpp"
+#include "integrity/hash_cache.hpp"
 #include "s3/client.hpp"
 #include "s3/content_type.hpp"
 #include "s3/object_options.hpp"
@@ -175,6 +176,9 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   eo.use_listing = !opts.no_list;
   eo.object_options = &*object_options;
   eo.content_types = &content_types;
+  integrity::HashCache hash_cache =
+      opts.no_cache ? integrity::HashCache() : integrity::HashCache::open_default(env);
+  eo.hash_cache = &hash_cache;
   transfer::EngineStats stats;
 
   std::unique_ptr<ui::TerminalProgress> progress;
@@ -192,6 +196,8 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   spdlog::debug("requests: {} HEAD, {} LIST, {} PUT, {} UploadPart; {} multipart upload(s) aborted",
                 stats.head_requests, stats.list_requests, stats.put_requests, stats.part_requests,
                 stats.aborted_uploads);
+  spdlog::debug("hashing: {} file(s) read, {} digest(s) from the hash cache", stats.files_hashed,
+                stats.digests_from_cache);
   ui::Counts counts = ui::count_results(files, results);
   ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
   out.flush();

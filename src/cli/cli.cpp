@@ -126,6 +126,8 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
     singles.emplace_back(
         og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type), sgl.target);
   }
+  cli.add_flag("--no-cache", o.no_cache,
+               "Do not use the local hash cache ($XDG_CACHE_HOME/s3upload) of unchanged files");
   cli.add_flag("--no-list", o.no_list,
                "Check each file with HEAD instead of listing the target prefix once");
 

@@ -81,6 +81,7 @@ struct Job {
   std::string failure;
   bool finished = false;
   std::string options_diff;  // why the remote object's metadata/headers differ from what we set
+  std::optional<integrity::FileIdentity> identity;  // at the start of a multipart upload
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -89,18 +90,80 @@ struct Digest {
   std::string whole_md5;               // raw
   std::vector<std::string> part_md5s;  // raw, when part_size was given
   std::string error;
+  bool from_cache = false;
 };
 
-Digest digest_file(const std::string& path, uint64_t size, uint64_t part_size) {
+// Cache value: the hex whole-file MD5, or the hex part MD5s separated by ','.
+std::string encode_digest(const Digest& d) {
+  std::string v = d.whole_md5.empty() ? "" : hex_encode(d.whole_md5);
+  for (const auto& p : d.part_md5s) v += (v.empty() ? "" : ",") + hex_encode(p);
+  return v;
+}
+
+std::string digest_kind(uint64_t part_size) {
+  return part_size ? "md5-parts:" + std::to_string(part_size) : "md5";
+}
+
+std::optional<Digest> decode_digest(const std::string& v, uint64_t size, uint64_t part_size) {
   Digest d;
-  auto whole = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5);
-  if (!whole) {
-    d.error = whole.error();
+  std::vector<std::string> fields = split(v, ',');
+  auto unhex = [](const std::string& h) -> std::optional<std::string> {
+    if (h.size() != 32) return std::nullopt;
+    std::string out;
+    for (size_t i = 0; i < 32; i += 2) {
+      out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+    }
+    return out;
+  };
+  size_t want = part_size ? static_cast<size_t>((size + part_size - 1) / part_size) : 1;
+  if (fields.size() != want) return std::nullopt;
+  for (const auto& f : fields) {
+    if (!is_md5_etag(f)) return std::nullopt;
+    auto raw = unhex(f);
+    if (!raw) return std::nullopt;
+    if (part_size) {
+      d.part_md5s.push_back(*raw);
+    } else {
+      d.whole_md5 = *raw;
+    }
+  }
+  return d;
+}
+
+Digest digest_file_uncached(const std::string& path, uint64_t size, uint64_t part_size);
+
+// One read of the file's digests, or none at all when the cache knows the unchanged file.
+Digest digest_file(const std::string& path, uint64_t size, uint64_t part_size,
+                   integrity::HashCache* cache) {
+  if (cache == nullptr) return digest_file_uncached(path, size, part_size);
+  auto id = integrity::identify(path);
+  const std::string kind = digest_kind(part_size);
+  if (id && id->size == size) {
+    if (auto hit = cache->get(*id, kind)) {
+      if (auto d = decode_digest(*hit, size, part_size)) {
+        d->from_cache = true;
+        return *d;
+      }
+    }
+  }
+  Digest d = digest_file_uncached(path, size, part_size);
+  if (d.error.empty() && id) {
+    // Only if the file did not change while it was read.
+    auto after = integrity::identify(path);
+    if (after && *after == *id) cache->put(*id, kind, encode_digest(d));
+  }
+  return d;
+}
+
+// part_size 0: the whole file's MD5; otherwise the MD5 of each part.
+Digest digest_file_uncached(const std::string& path, uint64_t size, uint64_t part_size) {
+  Digest d;
+  if (part_size == 0) {
+    auto whole = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5);
+    if (!whole) d.error = whole.error();
+    if (whole) d.whole_md5 = *whole;
     return d;
   }
-  d.whole_md5 = *whole;
-  if (part_size == 0) return d;
-  // Page cache makes the second pass cheap; parts are hashed independently.
   for (uint64_t off = 0; off < size; off += part_size) {
     auto h = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5, off,
                                       std::min(part_size, size - off));
@@ -309,11 +372,13 @@ class Engine {
     std::string path = job->file->path.string();
     uint64_t size = job->file->size;
     http::EventLoop* loop = &loop_;  // outlives the engine; `this` may not when this runs
-    pool_.submit([loop, alive = alive_, path, size, part_size, then = std::move(then)]() mutable {
-      Digest d = digest_file(path, size, part_size);
-      loop->post([loop, alive, d = std::move(d), then = std::move(then)]() mutable {
+    pool_.submit([loop, alive = alive_, path, size, part_size, cache = opts_.hash_cache,
+                  stats = stats_, then = std::move(then)]() mutable {
+      Digest d = digest_file(path, size, part_size, cache);
+      loop->post([loop, alive, stats, d = std::move(d), then = std::move(then)]() mutable {
         loop->release();
         if (!alive->load() || loop->interrupted()) return;
+        ++(d.from_cache ? stats->digests_from_cache : stats->files_hashed);
         then(std::move(d));
       });
     });
@@ -392,11 +457,9 @@ class Engine {
     }
     if (is_md5_etag(etag)) {
       // Single-part object: its ETag is the MD5 of its bytes.
-      uint64_t part_size = upload_part_size(job);
-      hash_async(job, part_size, [this, job, etag](Digest d) {
+      hash_async(job, 0, [this, job, etag](Digest d) {
         if (!d.error.empty()) return fail(job, d.error);
         job->md5_raw = d.whole_md5;
-        keep_part_md5s(job, d);
         decide(job, iequals(hex_encode(d.whole_md5), etag), "");
       });
       return;
@@ -418,7 +481,6 @@ class Engine {
     uint64_t part_size = sizes[k];
     hash_async(job, part_size, [this, job, etag, sizes = std::move(sizes), k, part_size](Digest d) {
       if (!d.error.empty()) return fail(job, d.error);
-      job->md5_raw = d.whole_md5;
       if (iequals(integrity::multipart_etag(d.part_md5s), etag)) {
         return decide(job, true, "");
       }
@@ -529,6 +591,7 @@ class Engine {
     if (!plan) return fail(job, plan.error());
     job->multipart = true;
     job->plan = *plan;
+    if (auto id = integrity::identify(job->file->path)) job->identity = *id;
     if (job->parts.size() != plan->part_count) job->parts.assign(plan->part_count, Part{});
     for (uint64_t n = 1; n <= plan->part_count; ++n) {
       job->parts[n - 1].offset = plan->offset_of(n);
@@ -656,6 +719,7 @@ class Engine {
             return abort_and_fail(job);
           }
           forget_upload(job);
+          remember_part_digests(job);
           if (etags_are_md5() && integrity::etag_part_count(res->etag) > 0 &&
               !iequals(res->etag, want)) {
             return fail(job, "the server reports ETag " + res->etag +
@@ -685,6 +749,16 @@ class Engine {
           r.parts = job->parts.size();
           presign_and_finish(job, std::move(r));
         });
+  }
+
+  // The next run's compare then needs no hashing (if the file did not change meanwhile).
+  void remember_part_digests(const JobPtr& job) {
+    if (!opts_.hash_cache || !job->identity) return;
+    auto now = integrity::identify(job->file->path);
+    if (!now || !(*now == *job->identity)) return;
+    Digest d;
+    for (const auto& p : job->parts) d.part_md5s.push_back(p.md5_raw);
+    opts_.hash_cache->put(*job->identity, digest_kind(job->plan.part_size), encode_digest(d));
   }
 
   void forget_upload(const JobPtr& job) {

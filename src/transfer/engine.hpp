@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "integrity/hash_cache.hpp"
 #include "s3/client.hpp"
 #include "s3/content_type.hpp"
 #include "s3/object_options.hpp"
@@ -62,12 +63,15 @@ struct EngineOptions {
   const s3::ObjectOptions* object_options = nullptr;
   // Content-Type detection by extension; null = application/octet-stream.
   const s3::ContentTypes* content_types = nullptr;
+  // Digests of unchanged files from earlier runs (thread-safe); null = always hash.
+  integrity::HashCache* hash_cache = nullptr;
 };
 
 // Counters for tests and the verbose log.
 struct EngineStats {
   uint64_t head_requests = 0, list_requests = 0, put_requests = 0, part_requests = 0;
   uint64_t aborted_uploads = 0;
+  uint64_t files_hashed = 0, digests_from_cache = 0;  // compare/upload digests
 };
 
 // results[i] belongs to files[i]. Returns when every file has a result (or after Ctrl-C,

@@ -237,6 +237,28 @@ INSTANTIATE_TEST_SUITE_P(
                   false}),
     [](const ::testing::TestParamInfo<FaultCase>& i) { return std::string(i.param.name); });
 
+TEST_F(SwiftEngine, WarmHashCacheMeansNoHashingAndEditsAreStillSeen) {
+  std::string data = random_bytes(24 * kMiB + 5, 21);
+  dir_.write("cached.mp4", data);
+  sleep(3);  // past the cache's racy-clean window, so the upload may record its digests
+  auto e = env();
+  e["XDG_CACHE_HOME"] = (dir_.path() / "cache").string();
+  std::vector<std::string> args = {"--no-progress", "-v", "cached.mp4"};
+  auto first = run_s3upload(args, e, dir_.path());
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  auto second = run_s3upload(args, e, dir_.path());
+  EXPECT_NE(second.out.find("Summary: 0 uploaded, 1 skipped"), std::string::npos) << second.out;
+  EXPECT_NE(second.err.find("hashing: 0 file(s) read, 1 digest(s) from the hash cache"),
+            std::string::npos)
+      << second.err;
+  // Same size, one byte different: the cached digest is not trusted, the file goes up again.
+  data[12345] = static_cast<char>(data[12345] ^ 1);
+  dir_.write("cached.mp4", data);
+  auto third = run_s3upload(args, e, dir_.path());
+  EXPECT_NE(third.out.find("Summary: 1 uploaded, 0 skipped"), std::string::npos) << third.out;
+  EXPECT_TRUE(bucket_->get(prefix_ + "/cached.mp4") == data);
+}
+
 TEST_F(SwiftEngine, SpeedCapHoldsOverTenSeconds) {
   std::string data = random_bytes(40 * kMiB, 9);
   dir_.write("capped.mp4", data);
