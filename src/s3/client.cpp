@@ -418,6 +418,7 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     info.content_type = r->header("content-type");
     info.storage_class = r->header("x-amz-storage-class");
     info.server_side_encryption = r->header("x-amz-server-side-encryption");
+    info.sse_kms_key_id = r->header("x-amz-server-side-encryption-aws-kms-key-id");
     for (const char* h : {"cache-control", "content-disposition", "content-encoding", "expires"}) {
       if (auto v = r->header(h); !v.empty()) info.headers[h] = v;
     }

@@ -36,6 +36,7 @@ struct ObjectInfo {
   std::string content_type;
   std::string storage_class;                    // x-amz-storage-class; "" means STANDARD
   std::string server_side_encryption;           // x-amz-server-side-encryption
+  std::string sse_kms_key_id;                   // x-amz-server-side-encryption-aws-kms-key-id
   std::map<std::string, std::string> headers;   // cache-control, content-disposition, ... when set
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
 };
