@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
+#include "integrity/hash.hpp"
+#include "util/strings.hpp"
 
 namespace s3up::itest {
 namespace {
@@ -47,6 +49,10 @@ class OptionsTest : public ::testing::Test {
   TempDir dir_;
   std::string small_, large_;
 };
+
+std::string base64_of(const std::string& raw) {
+  return base64_encode(raw);
+}
 
 class SwiftOptions : public OptionsTest {};
 class MotoOptions : public OptionsTest {};
@@ -138,6 +144,27 @@ TEST_F(MotoOptions, KmsEncryptionWithAKeyIdAndContentEncoding) {
   auto again = run({"--encryption", "aws-kms", "--kms-key-id", key});
   EXPECT_NE(again.out.find("Summary: 0 uploaded, 2 skipped"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("content not compared"), std::string::npos) << again.out;
+}
+
+TEST_F(MotoOptions, SseCKeyFromAFileReadsBackWithTheSameKey) {
+  std::string raw_key = random_bytes(32, 77);
+  std::string key_file = dir_.write("sse-c.key", raw_key).string();
+  fs::permissions(key_file, fs::perms::owner_read | fs::perms::owner_write);
+  auto r = run({"--sse-c-key-file", key_file});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("🔑 SSE-C"), std::string::npos) << r.out;
+  EXPECT_EQ((r.out + r.err).find(base64_of(raw_key)), std::string::npos);  // never printed
+  // Read back with the key headers: the same bytes.
+  http::EventLoop loop;
+  s3::ClientConfig cc = bucket_->client().config();
+  cc.object_headers = {
+      {"x-amz-server-side-encryption-customer-algorithm", "AES256"},
+      {"x-amz-server-side-encryption-customer-key", base64_of(raw_key)},
+      {"x-amz-server-side-encryption-customer-key-md5", base64_of(integrity::md5_raw(raw_key))}};
+  s3::Client with_key(loop, cc);
+  auto large = s3::get_object_sync(with_key, prefix_ + "/large.mp4");
+  ASSERT_TRUE(large.ok()) << large.error().describe();
+  EXPECT_TRUE(*large == large_);
 }
 
 TEST_F(MotoOptions, CannedAclReachesTheObject) {
