@@ -29,6 +29,11 @@ struct Options {
   double max_speed_mbps = 0;  // MiB/s across all transfers; 0 = unlimited
   bool no_list = false;       // HEAD every file instead of one listing of the prefix
   bool no_cache = false;      // do not read or write the local hash cache
+  // Housekeeping of incomplete multipart uploads (instead of uploading).
+  bool list_incomplete = false;
+  bool abort_incomplete = false;
+  std::string older_than;  // with abort_incomplete: only uploads at least this old
+  bool yes = false;        // no confirmation prompt
   // Object options as given on the command line (merged over S3_* configuration keys).
   s3::ObjectOptionsInput object;
   config::Overrides overrides;

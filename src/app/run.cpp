@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <iostream>
 #include <memory>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/incomplete.hpp"
 #include "auth/credentials.hpp"
 #include "config/config.hpp"
 #include "http/event_loop.hpp"
@@ -120,32 +122,8 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   }
   spdlog::debug("credentials: {}", auth::redacted(*creds));
 
-  transfer::WalkOptions wo;
-  wo.follow_symlinks = opts.follow_symlinks;
-  wo.target_path = cfg.target_path;
-  wo.flatten = opts.flatten;
-  std::vector<transfer::LocalFile> files = transfer::collect_files(opts.paths, *filter, wo);
-
-  transfer::Mode mode = opts.url_only  ? transfer::Mode::kUrlOnly
-                        : opts.dry_run ? transfer::Mode::kDryRun
-                                       : transfer::Mode::kUpload;
   ui::Style out_style{ui::want_color(STDOUT_FILENO, env.get_or("NO_COLOR", "") != "")};
   ui::Style err_style{ui::want_color(STDERR_FILENO, env.get_or("NO_COLOR", "") != "")};
-
-  ui::print_target(out, out_style, cfg.bucket, cfg.target_path, mode);
-  if (object_options->sse_c() && mode != transfer::Mode::kDryRun) {
-    out << "🔑 SSE-C: the presigned URLs below only work when the downloader also sends the "
-           "x-amz-server-side-encryption-customer-algorithm/-key/-key-MD5 headers with the "
-           "same key.\n";
-  }
-  out.flush();
-  if (files.empty()) {
-    err << "No files to process: nothing under "
-        << (opts.paths.size() == 1 ? "that path" : "those paths") << " has the extensions "
-        << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
-    ui::print_results(out, out_style, mode, cfg.bucket, files, {}, {});
-    return kExitOk;
-  }
 
   http::LoopOptions lo;
   lo.max_connections = std::max(opts.max_requests, opts.max_concurrent);
@@ -165,6 +143,43 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   s3::Client client(loop, cc);
   spdlog::debug("endpoint {}://{} ({}), region {}", cc.endpoint.scheme, cc.endpoint.host,
                 cc.endpoint.path_style ? "path style" : "virtual hosted", cfg.region);
+
+  if (opts.list_incomplete || opts.abort_incomplete) {
+    IncompleteOptions io;
+    io.prefix = cfg.target_path.empty() ? "" : cfg.target_path + "/";
+    io.abort = opts.abort_incomplete;
+    if (!opts.older_than.empty()) io.older_than = *parse_duration(opts.older_than);  // checked
+    io.yes = opts.yes;
+    io.interactive = isatty(STDIN_FILENO) == 1;
+    out << "📦 Target: " << out_style.bold("s3://" + cfg.bucket + "/" + io.prefix) << "\n";
+    SignalScope signals(&loop);
+    return run_incomplete(client, io, out_style, std::cin, out, err,
+                          std::chrono::system_clock::now());
+  }
+
+  transfer::WalkOptions wo;
+  wo.follow_symlinks = opts.follow_symlinks;
+  wo.target_path = cfg.target_path;
+  wo.flatten = opts.flatten;
+  std::vector<transfer::LocalFile> files = transfer::collect_files(opts.paths, *filter, wo);
+
+  transfer::Mode mode = opts.url_only  ? transfer::Mode::kUrlOnly
+                        : opts.dry_run ? transfer::Mode::kDryRun
+                                       : transfer::Mode::kUpload;
+  ui::print_target(out, out_style, cfg.bucket, cfg.target_path, mode);
+  if (object_options->sse_c() && mode != transfer::Mode::kDryRun) {
+    out << "🔑 SSE-C: the presigned URLs below only work when the downloader also sends the "
+           "x-amz-server-side-encryption-customer-algorithm/-key/-key-MD5 headers with the "
+           "same key.\n";
+  }
+  out.flush();
+  if (files.empty()) {
+    err << "No files to process: nothing under "
+        << (opts.paths.size() == 1 ? "that path" : "those paths") << " has the extensions "
+        << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
+    ui::print_results(out, out_style, mode, cfg.bucket, files, {}, {});
+    return kExitOk;
+  }
 
   transfer::EngineOptions eo;
   eo.mode = mode;

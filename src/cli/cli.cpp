@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "app/incomplete.hpp"
 #include "transfer/part_plan.hpp"
 
 namespace s3up::cli {
@@ -18,9 +19,9 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   cli.set_version_flag("-V,--version", std::string("s3upload ") + S3UPLOAD_VERSION);
   cli.get_formatter()->column_width(34);
 
-  cli.add_option("PATH", o.paths, "Files or directories to upload (directories are walked)")
-      ->required()
-      ->type_name("");
+  auto* path_opt =
+      cli.add_option("PATH", o.paths, "Files or directories to upload (directories are walked)")
+          ->type_name("");
   cli.add_option("-e,--extensions", o.extensions,
                  "Extensions to take from directories, comma-separated; '*' for every file "
                  "[default: mp4,mov]")
@@ -126,6 +127,15 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
     singles.emplace_back(
         og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type), sgl.target);
   }
+  auto* hk = cli.add_option_group("Incomplete multipart uploads",
+                                  "Housekeeping under the target prefix (no PATH needed)");
+  hk->add_flag("--list-incomplete", o.list_incomplete,
+               "List multipart uploads never completed or aborted, with age and size so far");
+  hk->add_flag("--abort-incomplete", o.abort_incomplete, "Abort them (asks first unless --yes)");
+  auto* older = hk->add_option("--older-than", o.older_than,
+                               "With --abort-incomplete: only uploads at least this old (7d, 12h)")
+                    ->type_name("DURATION");
+  hk->add_flag("-y,--yes", o.yes, "Do not ask for confirmation");
   cli.add_flag("--no-cache", o.no_cache,
                "Do not use the local hash cache ($XDG_CACHE_HOME/s3upload) of unchanged files");
   cli.add_flag("--no-list", o.no_list,
@@ -145,6 +155,25 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   }
 
   std::vector<std::string> problems;
+  const bool housekeeping = o.list_incomplete || o.abort_incomplete;
+  if (!housekeeping && path_opt->count() == 0) {
+    err << "error: PATH is required: give the files or directories to upload\nRun 's3upload "
+           "--help' for usage.\n";
+    return {std::nullopt, 2};
+  }
+  if (housekeeping && path_opt->count() > 0) {
+    problems.push_back("--list-incomplete and --abort-incomplete take no PATH");
+  }
+  if (o.list_incomplete && o.abort_incomplete) {
+    problems.push_back("--list-incomplete and --abort-incomplete cannot be used together");
+  }
+  if (older->count() && !o.abort_incomplete) {
+    problems.push_back("--older-than only goes with --abort-incomplete");
+  }
+  if (older->count()) {
+    if (auto d = app::parse_duration(o.older_than); !d)
+      problems.push_back("--older-than: " + d.error());
+  }
   if (o.max_concurrent < 1 || o.max_concurrent > 1024) {
     problems.push_back("-c/--max-concurrent must be between 1 and 1024 (got " +
                        std::to_string(o.max_concurrent) + ")");

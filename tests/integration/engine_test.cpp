@@ -306,3 +306,50 @@ TEST_F(SwiftEngine, CtrlCAbortsTheMultipartUploadAndExits130) {
 
 }  // namespace
 }  // namespace s3up::itest
+
+namespace s3up::itest {
+namespace {
+
+TEST_F(SwiftEngine, ListAndAbortIncompleteUploads) {
+  // Two uploads left behind by another client, one outside our prefix.
+  auto a = s3::create_multipart_upload_sync(bucket_->client(), prefix_ + "/left behind.mp4", {});
+  auto b = s3::create_multipart_upload_sync(bucket_->client(), prefix_ + "/sub/other.mov", {});
+  auto outside = s3::create_multipart_upload_sync(bucket_->client(), prefix_ + "-x/keep.mp4", {});
+  ASSERT_TRUE(a.ok() && b.ok() && outside.ok());
+  dir_.write("part.bin", random_bytes(5 * kMiB, 3));
+  auto part = s3::upload_part_file_sync(bucket_->client(), prefix_ + "/left behind.mp4", *a, 1,
+                                        (dir_.path() / "part.bin").string(), 0, 5 * kMiB, "");
+  ASSERT_TRUE(part.ok()) << part.error().describe();
+
+  auto list = run_s3upload({"--list-incomplete"}, env(), dir_.path());
+  ASSERT_EQ(list.exit_code, 0) << list.out << list.err;
+  EXPECT_NE(list.out.find("left behind.mp4 (started"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("1 part(s), 5.00 MB so far"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("sub/other.mov"), std::string::npos) << list.out;
+  EXPECT_EQ(list.out.find("keep.mp4"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("Summary: 2 incomplete upload(s)"), std::string::npos) << list.out;
+
+  // Not at a terminal and no --yes: refuse, change nothing.
+  auto refused = run_s3upload({"--abort-incomplete"}, env(), dir_.path());
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("--yes"), std::string::npos) << refused.err;
+  // Too young for --older-than: kept.
+  auto young =
+      run_s3upload({"--abort-incomplete", "--older-than", "1h", "--yes"}, env(), dir_.path());
+  EXPECT_EQ(young.exit_code, 0) << young.out << young.err;
+  EXPECT_NE(young.out.find("nothing to abort"), std::string::npos) << young.out;
+  EXPECT_EQ(open_uploads(), 2u);
+
+  auto aborted = run_s3upload({"--abort-incomplete", "--yes"}, env(), dir_.path());
+  EXPECT_EQ(aborted.exit_code, 0) << aborted.out << aborted.err;
+  EXPECT_NE(aborted.out.find("Summary: 2 aborted, 0 failed"), std::string::npos) << aborted.out;
+  EXPECT_EQ(open_uploads(), 0u);
+  // The upload outside the prefix is untouched.
+  auto left = s3::list_multipart_uploads_all_sync(bucket_->client(), prefix_ + "-x/");
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->size(), 1u);
+  s3::abort_multipart_upload_sync(bucket_->client(), prefix_ + "-x/keep.mp4", *outside);
+}
+
+}  // namespace
+}  // namespace s3up::itest
