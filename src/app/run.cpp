@@ -202,9 +202,12 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   }
 
   std::vector<transfer::FileResult> results;
+  std::chrono::steady_clock::duration elapsed{};
   {
     SignalScope signals(&loop);
+    const auto started = std::chrono::steady_clock::now();
     results = transfer::run_transfers(client, files, eo, progress.get(), &stats);
+    elapsed = std::chrono::steady_clock::now() - started;
   }
   if (progress) progress->clear();
 
@@ -215,6 +218,9 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
                 stats.digests_from_cache);
   ui::Counts counts = ui::count_results(files, results);
   ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
+  if (mode == transfer::Mode::kUpload) {
+    out << out_style.dim(ui::format_totals(counts, elapsed)) << "\n";
+  }
   out.flush();
 
   if (g_signalled || counts.interrupted > 0) {

@@ -1,5 +1,7 @@
 #include "ui/report.hpp"
 
+#include <cstdio>
+
 namespace s3up::ui {
 
 using transfer::Outcome;
@@ -128,6 +130,17 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
           << "\n";
       break;
   }
+}
+
+std::string format_totals(const Counts& counts, std::chrono::steady_clock::duration elapsed) {
+  const double secs = std::chrono::duration<double>(elapsed).count();
+  char t[32];
+  std::snprintf(t, sizeof t, "%.1fs", secs);
+  std::string out = "Total: " + format_size(counts.bytes_uploaded) + " uploaded in " + t;
+  if (counts.bytes_uploaded > 0 && secs > 0) {
+    out += " (" + format_rate(static_cast<double>(counts.bytes_uploaded) / secs) + " average)";
+  }
+  return out;
 }
 
 }  // namespace s3up::ui

@@ -1,6 +1,7 @@
 // The results a run prints to stdout, in the original tool's shape.
 #pragma once
 
+#include <chrono>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -28,5 +29,8 @@ void print_target(std::ostream& out, const Style& st, const std::string& bucket,
 void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
                    const std::string& bucket, const std::vector<transfer::LocalFile>& files,
                    const std::vector<transfer::FileResult>& results, const Counts& counts);
+
+// "Total: 1.20 GB uploaded in 12.3s (99.87 MB/s average)".
+std::string format_totals(const Counts& counts, std::chrono::steady_clock::duration elapsed);
 
 }  // namespace s3up::ui

@@ -112,3 +112,12 @@ TEST(Progress, FrameTracksBytesSentNotFileSizes) {
   EXPECT_NE(lines[1].find("[#####---------------] a.mp4 250 B/1000 B"), std::string::npos)
       << lines[1];
 }
+
+TEST(Report, TotalsLine) {
+  ui::Counts c;
+  c.bytes_uploaded = 100 * 1024 * 1024;
+  EXPECT_EQ(ui::format_totals(c, std::chrono::seconds(4)),
+            "Total: 100.00 MB uploaded in 4.0s (25.00 MB/s average)");
+  EXPECT_EQ(ui::format_totals(ui::Counts{}, std::chrono::milliseconds(300)),
+            "Total: 0 B uploaded in 0.3s");
+}
