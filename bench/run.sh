@@ -26,11 +26,14 @@
 # Needs root (apt-get; port 80 for the aws v2 CRT rows, since CRT ignores the port).
 set -uo pipefail
 
+# The whole script is one brace group: bash parses it completely before running it, so
+# editing this file while a benchmark runs cannot derail the running instance.
+{
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 ROOT=$(cd "$BENCH_DIR/.." && pwd -P)
 T_START=$(date +%s)
 
-usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; }
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -90,7 +93,6 @@ BIG_BYTES=$((BIG_MIB * 1048576))
 
 want_scenario() { [[ ",$ONLY," == *",$1,"* ]]; }
 want_tool() { [[ ",$TOOLS," == *",$1,"* ]]; }
-want_server() { [[ ",$SERVERS," == *",$1,"* ]]; }
 
 # Peer settings (also printed into the results).
 AWS_MCR_BIG=10          # max_concurrent_requests for the big file (the CLI's default)
@@ -110,10 +112,17 @@ ROWS=$WORK/rows.tsv
 : >"$ROWS"
 SERVER_DIRS=()  # started s3-server.sh directories not yet stopped
 PIDS=()         # other processes we started (process group leaders)
+CHILD=          # GNU time process of the measured run in progress
 
+# shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
   local rc=$? d p
   trap - EXIT INT TERM
+  if [[ -n "$CHILD" ]]; then  # a measured tool run is in progress: stop it
+    for p in $(pgrep -P "$CHILD"); do kill -TERM -- "-$p" 2>/dev/null; done
+    kill -TERM "$CHILD" 2>/dev/null
+    wait "$CHILD" 2>/dev/null
+  fi
   for d in "${SERVER_DIRS[@]}"; do
     [[ -n "$d" && -d "$d" ]] && bash "$WORK/s3-server.sh" stop "$d" >/dev/null 2>&1
   done
@@ -173,12 +182,19 @@ command -v g++ >/dev/null || die "g++ is missing"
 BUILD_NOTE=
 build_s3upload() {
   local dir=$ROOT/build-bench blog=$WORK/logs/build.log flags='' i w
+  # Start from the -Wno-error=... flags a previous run needed (changing CMAKE_CXX_FLAGS
+  # back and forth would rebuild everything every time).
+  if [[ -f "$dir/CMakeCache.txt" ]]; then
+    for w in $(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$dir/CMakeCache.txt"); do
+      [[ "$w" == -Wno-error=* ]] && flags="${flags:+$flags }$w"
+    done
+  fi
   for i in 1 2 3 4; do
     log "building s3upload (Release) in build-bench/${flags:+ with CXXFLAGS=$flags}"
     if (cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DS3UPLOAD_BUILD_TESTS=OFF "-DCMAKE_CXX_FLAGS=$flags" &&
       cmake --build "$dir" --target s3upload) >"$blog" 2>&1; then
-      [[ -n "$flags" ]] && BUILD_NOTE="built with CXXFLAGS=\"$flags\" (the plain Release build fails: -Werror on GCC $(g++ -dumpversion) -O3 warnings)"
+      [[ -n "$flags" ]] && BUILD_NOTE="built with CXXFLAGS=\"$flags\" (GCC $(g++ -dumpversion) at -O3 reports these, and the project's -Werror stops the plain Release build)"
       return 0
     fi
     # GCC 12 at -O3 emits false-positive -Wrestrict/-Wstringop-* warnings that the
@@ -205,6 +221,11 @@ elif want_tool s3upload; then
   cp "$ROOT/build-bench/s3upload" "$WORK/bin/s3upload"
 fi
 S3UPLOAD=$WORK/bin/s3upload
+# What was built: the commit, and whether (and how) the working tree differed from it.
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git -C "$ROOT" --no-optional-locks status --porcelain -- src CMakeLists.txt 2>/dev/null | wc -l)
+DIFF_ID=
+((DIRTY > 0)) && DIFF_ID=$(git -C "$ROOT" --no-optional-locks diff HEAD -- src CMakeLists.txt 2>/dev/null | sha256sum | cut -c1-12)
 
 if want_scenario c; then
   log "building bench/discard_server"
@@ -222,8 +243,9 @@ BIG_FILE=$CACHE/big-${BIG_MIB}MiB.bin
 SMALL_DIR=$CACHE/small-${SMALL_N}x4KiB
 if [[ ! -f "$BIG_FILE" || $(stat -c %s "$BIG_FILE") != "$BIG_BYTES" ]]; then
   log "generating $BIG_FILE ($BIG_MIB MiB of random bytes)"
-  head -c "$BIG_BYTES" /dev/urandom >"$BIG_FILE.tmp" && mv "$BIG_FILE.tmp" "$BIG_FILE" ||
+  if ! { head -c "$BIG_BYTES" /dev/urandom >"$BIG_FILE.tmp" && mv "$BIG_FILE.tmp" "$BIG_FILE"; }; then
     die "could not write $BIG_FILE"
+  fi
 fi
 if [[ ! -f "$SMALL_DIR.done" ]]; then
   log "generating $SMALL_DIR ($SMALL_N files of 4 KiB in $SMALL_DIRS directories)"
@@ -354,7 +376,7 @@ server_pgids() { awk '$1 ~ /^[0-9]+$/ { print $1 }' "$1/pids"; }
 # start_server KIND DIR [PORT]: fresh server; sets SRV_ENDPOINT SRV_KEY SRV_SECRET
 # SRV_BUCKET; returns non-zero with SRV_ERR set on failure.
 start_server() {
-  local kind=$1 dir=$2 port=${3:-} args=() try
+  local kind=$1 dir=$2 port=${3:-} args=()
   [[ -n "$port" ]] && args=(--port "$port")
   SERVER_DIRS+=("$dir")
   for _ in 1 2; do
@@ -475,9 +497,14 @@ timed() {
   local base=$1
   shift
   rm -f "$base.time"
+  # In the background + wait, so that INT/TERM reach our trap at once (timeout runs the
+  # tool in a process group of its own, which a terminal's Ctrl-C does not reach).
   /usr/bin/time -f '%e %U %S %M' -o "$base.time" \
-    timeout --kill-after=10 "$TIMEOUT" "$@" >"$base.out" 2>&1 </dev/null
+    timeout --kill-after=10 "$TIMEOUT" "$@" >"$base.out" 2>&1 </dev/null &
+  CHILD=$!
+  wait "$CHILD"
   T_RC=$?
+  CHILD=
   local e u s m
   read -r e u s m < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$base.time" | tail -n 1)
   T_WALL=${e:-0} T_RSS_KB=${m:-0}
@@ -699,13 +726,11 @@ T_END=$(date +%s)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$BENCH_DIR/results"
 OUT=$BENCH_DIR/results/$STAMP$( ((QUICK)) && echo -quick).md
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" --no-optional-locks status --porcelain -- src CMakeLists.txt 2>/dev/null | wc -l)
 
 {
   echo "# s3upload benchmark $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
-  echo "- commit: \`$COMMIT\`$( ((DIRTY > 0)) && echo " + uncommitted changes in $DIRTY file(s) under src/ (working tree as built)")"
+  echo "- commit: \`$COMMIT\`$( ((DIRTY > 0)) && echo " + uncommitted changes in $DIRTY file(s) under src/ at build time (diff sha256 $DIFF_ID)")"
   [[ -n "$BUILD_NOTE" ]] && echo "- build: $BUILD_NOTE"
   echo "- mode: $( ((QUICK)) && echo quick || echo full); scenarios $ONLY; timeout ${TIMEOUT}s per run; repeat $REPEAT"
   echo "- data: 1 file of $BIG_MIB MiB (random); $SMALL_COUNT files of 4 KiB in $SMALL_DIRS directories; all in page cache"
@@ -790,7 +815,9 @@ EOF
 {
   echo
   echo "Settings:"
-  echo "- s3upload: \`--no-progress -e '*'\`; big file: default concurrency${S3UPLOAD_BIG[*]:+ ${S3UPLOAD_BIG[*]}}; small files: \`${S3UPLOAD_SMALL[*]}\`"
+  # The binary's own defaults for the big file (multipart threshold, part size, requests).
+  s3u_defaults=$("$S3UPLOAD" --help 2>/dev/null | grep -oE -- '--(multipart-threshold|part-size|max-requests|max-concurrent) [A-Z]+=[0-9A-Za-z]+' | sed 's/ [A-Z]*=/=/' | paste -sd' ')
+  echo "- s3upload: \`--no-progress -e '*'\`; big file: defaults${S3UPLOAD_BIG[*]:+ ${S3UPLOAD_BIG[*]}}${s3u_defaults:+ (\`$s3u_defaults\`)}; small files: \`${S3UPLOAD_SMALL[*]}\`"
   echo "- aws v1 / v2 classic: \`s3 cp\` (small files: \`s3 cp --recursive\`), config: addressing_style = path, max_concurrent_requests = $AWS_MCR_BIG (big) / $AWS_MCR_SMALL (small), multipart_threshold = multipart_chunksize = $AWS_CHUNK, request_checksum_calculation = response_checksum_validation = when_required"
   echo "- aws v2 CRT: same config + preferred_transfer_client = crt; server on 127.0.0.1:80 (CRT ignores the endpoint port)"
   echo "- rclone: \`copy\`; big file: \`${RCLONE_BIG[*]}\`; small files: \`${RCLONE_SMALL[*]}\`; provider Other, force_path_style"
@@ -800,3 +827,5 @@ EOF
 
 cat "$OUT"
 log "results written to ${OUT#"$ROOT"/}"
+exit 0
+}

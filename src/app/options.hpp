@@ -29,6 +29,7 @@ struct Options {
   double max_speed_mbps = 0;  // MiB/s across all transfers; 0 = unlimited
   bool no_list = false;       // HEAD every file instead of one listing of the prefix
   bool no_cache = false;      // do not read or write the local hash cache
+  std::string report_path;    // write the results as JSON here too ("" = no report)
   // Housekeeping of incomplete multipart uploads (instead of uploading).
   bool list_incomplete = false;
   bool abort_incomplete = false;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -222,6 +223,17 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
     out << out_style.dim(ui::format_totals(counts, elapsed)) << "\n";
   }
   out.flush();
+  if (!opts.report_path.empty()) {
+    std::ofstream report(opts.report_path, std::ios::trunc);
+    report << ui::results_json(mode, cfg.bucket, cfg.target_path, files, results, counts, elapsed,
+                               std::chrono::system_clock::now())
+           << "\n";
+    if (!report.flush()) {
+      err << "error: could not write the report to " << opts.report_path
+          << ": check the path and permissions\n";
+      if (counts.failed == 0 && counts.interrupted == 0) return kExitFailed;
+    }
+  }
 
   if (g_signalled || counts.interrupted > 0) {
     err << "Interrupted: " << counts.uploaded << " file(s) finished before the stop; run the "

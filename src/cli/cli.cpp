@@ -136,6 +136,9 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
                                "With --abort-incomplete: only uploads at least this old (7d, 12h)")
                     ->type_name("DURATION");
   hk->add_flag("-y,--yes", o.yes, "Do not ask for confirmation");
+  cli.add_option("--report", o.report_path,
+                 "Also write the results (every file, outcome, URL, counts) as JSON to FILE")
+      ->type_name("FILE");
   cli.add_flag("--no-cache", o.no_cache,
                "Do not use the local hash cache ($XDG_CACHE_HOME/s3upload) of unchanged files");
   cli.add_flag("--no-list", o.no_list,

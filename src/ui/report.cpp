@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 namespace s3up::ui {
 
 using transfer::Outcome;
@@ -130,6 +132,80 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
           << "\n";
       break;
   }
+}
+
+namespace {
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kUploaded:
+      return "uploaded";
+    case Outcome::kUpdated:
+      return "updated";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kWouldUpload:
+      return "would_upload";
+    case Outcome::kWouldUpdate:
+      return "would_update";
+    case Outcome::kWouldSkip:
+      return "would_skip";
+    case Outcome::kFound:
+      return "found";
+    case Outcome::kNotFound:
+      return "not_found";
+    case Outcome::kFailed:
+      return "failed";
+    case Outcome::kInterrupted:
+      return "interrupted";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string results_json(transfer::Mode mode, const std::string& bucket,
+                         const std::string& target_path,
+                         const std::vector<transfer::LocalFile>& files,
+                         const std::vector<transfer::FileResult>& results, const Counts& c,
+                         std::chrono::steady_clock::duration elapsed,
+                         std::chrono::system_clock::time_point finished) {
+  nlohmann::json j;
+  j["tool"] = std::string("s3upload ") + S3UPLOAD_VERSION;
+  j["finished_at"] =
+      std::chrono::duration_cast<std::chrono::seconds>(finished.time_since_epoch()).count();
+  j["mode"] = mode == transfer::Mode::kUpload   ? "upload"
+              : mode == transfer::Mode::kDryRun ? "dry_run"
+                                                : "url_only";
+  j["bucket"] = bucket;
+  j["target_path"] = target_path;
+  j["duration_seconds"] = std::chrono::duration<double>(elapsed).count();
+  j["counts"] = {{"uploaded", c.uploaded},
+                 {"skipped", c.skipped},
+                 {"failed", c.failed},
+                 {"interrupted", c.interrupted},
+                 {"would_upload", c.would_upload},
+                 {"would_update", c.would_update},
+                 {"would_skip", c.would_skip},
+                 {"found", c.found},
+                 {"not_found", c.not_found},
+                 {"bytes_uploaded", c.bytes_uploaded}};
+  nlohmann::json arr = nlohmann::json::array();
+  for (size_t i = 0; i < files.size() && i < results.size(); ++i) {
+    nlohmann::json f;
+    f["path"] = files[i].display;
+    f["key"] = files[i].key;
+    f["size"] = files[i].size;
+    f["outcome"] = outcome_name(results[i].outcome);
+    if (!results[i].error.empty()) f["error"] = results[i].error;
+    if (!results[i].note.empty()) f["note"] = results[i].note;
+    if (!results[i].url.empty()) f["url"] = results[i].url;
+    if (results[i].parts) f["parts"] = results[i].parts;
+    arr.push_back(std::move(f));
+  }
+  j["files"] = std::move(arr);
+  // Invalid UTF-8 in a name must not make the report unwritable.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string format_totals(const Counts& counts, std::chrono::steady_clock::duration elapsed) {

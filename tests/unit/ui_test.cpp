@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "ui/format.hpp"
@@ -120,4 +121,23 @@ TEST(Report, TotalsLine) {
             "Total: 100.00 MB uploaded in 4.0s (25.00 MB/s average)");
   EXPECT_EQ(ui::format_totals(ui::Counts{}, std::chrono::milliseconds(300)),
             "Total: 0 B uploaded in 0.3s");
+}
+
+TEST(Report, JsonHasEveryFile) {
+  using transfer::Outcome;
+  std::vector<transfer::LocalFile> files = {file("a.mp4", 5), file("b.mp4", 7, "boom")};
+  std::vector<transfer::FileResult> results = {result(Outcome::kUploaded, "https://u/a"),
+                                               result(Outcome::kFailed, "", "boom")};
+  auto counts = ui::count_results(files, results);
+  auto j = nlohmann::json::parse(ui::results_json(transfer::Mode::kUpload, "bkt", "up", files,
+                                                  results, counts, std::chrono::seconds(2),
+                                                  std::chrono::system_clock::now()));
+  EXPECT_EQ(j["bucket"], "bkt");
+  EXPECT_EQ(j["counts"]["uploaded"], 1);
+  EXPECT_EQ(j["counts"]["failed"], 1);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["files"][0]["outcome"], "uploaded");
+  EXPECT_EQ(j["files"][0]["url"], "https://u/a");
+  EXPECT_EQ(j["files"][1]["error"], "boom");
+  EXPECT_EQ(j["files"][1]["key"], "up/b.mp4");
 }
