@@ -6,7 +6,9 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -190,6 +192,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   eo.multipart_threshold = *transfer::parse_size(opts.multipart_threshold);  // checked by cli
   eo.part_size = *transfer::parse_size(opts.part_size);
   eo.use_listing = !opts.no_list;
+  eo.hash_threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
   eo.object_options = &*object_options;
   eo.content_types = &content_types;
   integrity::HashCache hash_cache =
