@@ -3,10 +3,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -164,7 +164,6 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   wo.follow_symlinks = opts.follow_symlinks;
   wo.target_path = cfg.target_path;
   wo.flatten = opts.flatten;
-  std::vector<transfer::LocalFile> files = transfer::collect_files(opts.paths, *filter, wo);
 
   transfer::Mode mode = opts.url_only  ? transfer::Mode::kUrlOnly
                         : opts.dry_run ? transfer::Mode::kDryRun
@@ -176,14 +175,6 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
            "same key.\n";
   }
   out.flush();
-  if (files.empty()) {
-    err << "No files to process: nothing under "
-        << (opts.paths.size() == 1 ? "that path" : "those paths") << " has the extensions "
-        << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
-    ui::print_results(out, out_style, mode, cfg.bucket, files, {}, {});
-    return kExitOk;
-  }
-
   transfer::EngineOptions eo;
   eo.mode = mode;
   eo.max_concurrent = opts.max_concurrent;
@@ -191,7 +182,14 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   eo.max_requests = opts.max_requests;
   eo.multipart_threshold = *transfer::parse_size(opts.multipart_threshold);  // checked by cli
   eo.part_size = *transfer::parse_size(opts.part_size);
-  eo.use_listing = !opts.no_list;
+  // One listing of the target prefix pays off as soon as more than one file may be involved.
+  bool several = opts.paths.size() > 1;
+  for (const auto& p : opts.paths) {
+    std::error_code ec;
+    several = several || std::filesystem::is_directory(p, ec);
+  }
+  eo.use_listing = !opts.no_list && several;
+  eo.list_prefix = cfg.target_path.empty() ? "" : cfg.target_path + "/";
   eo.hash_threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
   eo.object_options = &*object_options;
   eo.content_types = &content_types;
@@ -202,15 +200,19 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
 
   std::unique_ptr<ui::TerminalProgress> progress;
   if (!opts.no_progress && isatty(STDERR_FILENO) == 1) {
-    progress = std::make_unique<ui::TerminalProgress>(err, err_style, files, terminal_width());
+    progress = std::make_unique<ui::TerminalProgress>(err, err_style, terminal_width());
   }
 
-  std::vector<transfer::FileResult> results;
+  transfer::TransferOutput output;
   std::chrono::steady_clock::duration elapsed{};
   {
     SignalScope signals(&loop);
     const auto started = std::chrono::steady_clock::now();
-    results = transfer::run_transfers(client, files, eo, progress.get(), &stats);
+    // The walk feeds the engine from a thread of its own: uploads start before it ends.
+    auto feed = [&](const std::function<bool(transfer::LocalFile)>& emit) {
+      transfer::walk_files(opts.paths, *filter, wo, emit);
+    };
+    output = transfer::run_transfers(client, feed, eo, progress.get(), &stats);
     elapsed = std::chrono::steady_clock::now() - started;
   }
   if (progress) progress->clear();
@@ -220,6 +222,13 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
                 stats.aborted_uploads);
   spdlog::debug("hashing: {} file(s) read, {} digest(s) from the hash cache", stats.files_hashed,
                 stats.digests_from_cache);
+  const auto& files = output.files;
+  const auto& results = output.results;
+  if (files.empty() && !g_signalled) {
+    err << "No files to process: nothing under "
+        << (opts.paths.size() == 1 ? "that path" : "those paths") << " has the extensions "
+        << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
+  }
   ui::Counts counts = ui::count_results(files, results);
   ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
   if (mode == transfer::Mode::kUpload) {

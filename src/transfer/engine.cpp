@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "integrity/etag.hpp"
 #include "integrity/hash.hpp"
@@ -19,24 +20,6 @@ bool is_md5_etag(const std::string& etag) {
   if (etag.size() != 32) return false;
   return std::all_of(etag.begin(), etag.end(),
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
-}
-
-std::string common_key_prefix(const std::vector<LocalFile>& files) {
-  bool first = true;
-  std::string prefix;
-  for (const auto& f : files) {
-    if (!f.error.empty()) continue;
-    if (first) {
-      prefix = f.key;
-      first = false;
-      continue;
-    }
-    size_t n = 0;
-    while (n < prefix.size() && n < f.key.size() && prefix[n] == f.key[n]) ++n;
-    prefix.resize(n);
-  }
-  auto slash = prefix.rfind('/');
-  return slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
 }
 
 std::vector<uint64_t> candidate_part_sizes(uint64_t size, unsigned parts, uint64_t ours) {
@@ -178,17 +161,12 @@ Digest digest_file_uncached(const std::string& path, uint64_t size, uint64_t par
 
 class Engine {
  public:
-  Engine(s3::Client& client, const std::vector<LocalFile>& files, const EngineOptions& opts,
-         ProgressSink* progress, EngineStats* stats)
+  Engine(s3::Client& client, const EngineOptions& opts, ProgressSink* progress, EngineStats* stats)
       : client_(client),
         loop_(client.loop()),
-        files_(files),
         opts_(opts),
         progress_(progress),
         stats_(stats ? stats : &own_stats_),
-        results_(files.size()),
-        done_(files.size(), false),
-        started_(files.size(), false),
         pool_(std::max(1u, opts.hash_threads)),
         alive_(std::make_shared<std::atomic<bool>>(true)) {
     // A listing has sizes and ETags but no metadata: when the user asked for metadata or
@@ -199,27 +177,17 @@ class Engine {
   }
 
   ~Engine() {
+    stop_feed();
     alive_->store(false);
     size_t dropped = pool_.cancel_pending();
     for (size_t i = 0; i < dropped; ++i) loop_.release();
   }
 
-  std::vector<FileResult> run() {
-    for (size_t i = 0; i < files_.size(); ++i) {
-      if (!files_[i].error.empty()) {
-        FileResult r;
-        r.error = files_[i].error;
-        record(i, std::move(r));
-        continue;
-      }
-      pending_.push_back(i);
-    }
-    if (opts_.use_listing && pending_.size() >= 2) {
-      start_listing();
-    } else {
-      pump_files();
-    }
+  TransferOutput run(FileFeed feed) {
+    if (opts_.use_listing) start_listing();
+    start_feed(std::move(feed));
     loop_.run();
+    stop_feed();
     if (loop_.interrupted()) clean_up_after_interrupt();
     for (size_t i = 0; i < files_.size(); ++i) {
       if (done_[i]) continue;
@@ -230,17 +198,93 @@ class Engine {
                               : "interrupted before it finished; nothing was changed";
       if (!results_[i].note.empty()) results_[i].error += " (" + results_[i].note + ")";
     }
-    return std::move(results_);
+    // Sorted by display path, as people read it.
+    std::vector<size_t> order(files_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [this](size_t a, size_t b) { return files_[a].display < files_[b].display; });
+    TransferOutput out;
+    for (size_t i : order) {
+      out.files.push_back(files_[i]);
+      out.results.push_back(std::move(results_[i]));
+    }
+    return out;
   }
 
  private:
+  // ---- the feed: files arrive from a walking thread in batches ----
+
+  void start_feed(FileFeed feed) {
+    loop_.hold();  // released when the walk has ended
+    http::EventLoop* loop = &loop_;
+    feed_ = std::thread([this, loop, alive = alive_, feed = std::move(feed)] {
+      std::vector<LocalFile> batch;
+      size_t sent = 0;
+      auto last = std::chrono::steady_clock::now();
+      auto flush = [&] {
+        if (batch.empty()) return;
+        sent += batch.size();
+        last = std::chrono::steady_clock::now();
+        loop->post([this, alive, b = std::move(batch)]() mutable {
+          if (alive->load()) add_files(std::move(b));
+        });
+        batch.clear();
+      };
+      feed([&](LocalFile f) {
+        if (stop_feed_.load()) return false;
+        batch.push_back(std::move(f));
+        // The first files go at once, so work starts right away; then in batches of 64, or
+        // every few milliseconds while a slow directory trickles.
+        if (sent < 16 || batch.size() >= 64 ||
+            std::chrono::steady_clock::now() - last > std::chrono::milliseconds(5)) {
+          flush();
+        }
+        return true;
+      });
+      flush();
+      loop->post([loop] { loop->release(); });
+    });
+  }
+
+  void stop_feed() {
+    stop_feed_.store(true);
+    if (feed_.joinable()) feed_.join();
+  }
+
+  void add_files(std::vector<LocalFile> batch) {
+    for (auto& f : batch) {
+      size_t i = files_.size();
+      if (f.error.empty()) {
+        auto [it, inserted] = keys_.emplace(f.key, i);
+        if (!inserted) mark_duplicate_key(f, files_[it->second]);
+      }
+      files_.push_back(std::move(f));
+      results_.emplace_back();
+      done_.push_back(false);
+      started_.push_back(false);
+      if (progress_) progress_->on_discovered(i, files_[i]);
+      if (!files_[i].error.empty()) {
+        FileResult r;
+        r.error = files_[i].error;
+        record(i, std::move(r));
+      } else if (stopping_) {
+        // Found before Ctrl-C but not started: reported as interrupted.
+      } else if (!stop_reason_.empty()) {
+        FileResult r;
+        r.error = "not attempted: " + stop_reason_;
+        record(i, std::move(r));
+      } else {
+        pending_.push_back(i);
+      }
+    }
+    pump_files();
+  }
+
   // ---- listing: one paginated ListObjectsV2 instead of a HEAD per file ----
 
   void start_listing() {
     listing_ = true;
-    list_prefix_ = common_key_prefix(files_);
-    // A prefix holding far more objects than we have files is cheaper to HEAD.
-    list_limit_ = std::max<size_t>(10000, 20 * pending_.size());
+    list_prefix_ = opts_.list_prefix;
     list_page("");
   }
 
@@ -275,9 +319,12 @@ class Engine {
           }
           for (auto& o : page->objects) listed_.emplace(o.key, std::move(o));
           if (page->truncated && !page->next_continuation_token.empty()) {
-            if (listed_.size() > list_limit_) {
-              spdlog::debug("prefix '{}' holds more than {} objects; checking files one by one",
-                            list_prefix_, list_limit_);
+            // A prefix holding far more objects than we have files is cheaper to HEAD.
+            if (listed_.size() > std::max<size_t>(10000, 20 * files_.size())) {
+              spdlog::debug(
+                  "prefix '{}' holds far more objects than there are files; checking "
+                  "files one by one",
+                  list_prefix_);
               listing_ = false;
               listed_.clear();
               pump_files();
@@ -297,7 +344,7 @@ class Engine {
   // ---- files ----
 
   void pump_files() {
-    if (listing_) return;
+    if (listing_ || stopping_) return;
     while (active_files_ < opts_.max_concurrent && !pending_.empty() && !loop_.interrupted()) {
       size_t i = pending_.front();
       pending_.pop_front();
@@ -612,7 +659,7 @@ class Engine {
   }
 
   void pump_parts() {
-    while (parts_in_progress_ < opts_.max_requests && !part_queue_.empty() &&
+    while (!stopping_ && parts_in_progress_ < opts_.max_requests && !part_queue_.empty() &&
            !loop_.interrupted()) {
       auto [job, i] = part_queue_.front();
       part_queue_.pop_front();
@@ -798,6 +845,7 @@ class Engine {
   // After Ctrl-C: abort the multipart uploads still open so nothing is left behind, within a
   // few seconds.
   void clean_up_after_interrupt() {
+    stopping_ = true;
     size_t dropped = pool_.cancel_pending();
     for (size_t i = 0; i < dropped; ++i) loop_.release();
     if (open_uploads_.empty()) return;
@@ -828,7 +876,11 @@ class Engine {
 
   s3::Client& client_;
   http::EventLoop& loop_;
-  const std::vector<LocalFile>& files_;
+  std::deque<LocalFile> files_;  // stable addresses: jobs point into it
+  std::map<std::string, size_t> keys_;
+  std::thread feed_;
+  std::atomic<bool> stop_feed_{false};
+  bool stopping_ = false;  // after Ctrl-C: start nothing new
   EngineOptions opts_;
   ProgressSink* progress_;
   EngineStats own_stats_;
@@ -841,7 +893,6 @@ class Engine {
   // Listing.
   bool listing_ = false, listing_complete_ = false;
   std::string list_prefix_;
-  size_t list_limit_ = 0;
   std::map<std::string, s3::ListedObject> listed_;
   // Parts.
   std::deque<std::pair<JobPtr, size_t>> part_queue_;
@@ -853,11 +904,10 @@ class Engine {
 
 }  // namespace
 
-std::vector<FileResult> run_transfers(s3::Client& client, const std::vector<LocalFile>& files,
-                                      const EngineOptions& opts, ProgressSink* progress,
-                                      EngineStats* stats) {
-  Engine engine(client, files, opts, progress, stats);
-  return engine.run();
+TransferOutput run_transfers(s3::Client& client, FileFeed feed, const EngineOptions& opts,
+                             ProgressSink* progress, EngineStats* stats) {
+  Engine engine(client, opts, progress, stats);
+  return engine.run(std::move(feed));
 }
 
 }  // namespace s3up::transfer

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct FileResult {
 class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
+  // A file was found by the walk (index = order of discovery).
+  virtual void on_discovered(size_t /*index*/, const LocalFile& /*file*/) {}
   virtual void on_start(size_t /*index*/, const LocalFile& /*file*/) {}
   // Body bytes the network layer sent for this file (a retry never counts a byte twice).
   virtual void on_bytes(size_t /*index*/, uint64_t /*delta*/) {}
@@ -57,7 +60,8 @@ struct EngineOptions {
   std::chrono::seconds url_expiry{7 * 24 * 3600};
   uint64_t multipart_threshold = 16 * kMiB;
   uint64_t part_size = 16 * kMiB;
-  bool use_listing = true;  // one ListObjectsV2 of the common prefix instead of HEADs
+  bool use_listing = true;  // one ListObjectsV2 of list_prefix instead of a HEAD per file
+  std::string list_prefix;  // every key starts with it (the target path + "/", or "")
   unsigned hash_threads = 2;
   // What every object carries (metadata, tags, content type, SSE...); null = nothing extra.
   const s3::ObjectOptions* object_options = nullptr;
@@ -74,17 +78,23 @@ struct EngineStats {
   uint64_t files_hashed = 0, digests_from_cache = 0;  // compare/upload digests
 };
 
-// results[i] belongs to files[i]. Returns when every file has a result (or after Ctrl-C,
-// once in-flight multipart uploads have been aborted).
-std::vector<FileResult> run_transfers(s3::Client& client, const std::vector<LocalFile>& files,
-                                      const EngineOptions& opts, ProgressSink* progress,
-                                      EngineStats* stats = nullptr);
+// Produces the files to transfer by calling `emit` for each (on a thread of its own);
+// `emit` returns false when the run is being stopped.
+using FileFeed = std::function<void(const std::function<bool(LocalFile)>& emit)>;
+
+struct TransferOutput {
+  std::vector<LocalFile> files;     // sorted by display path
+  std::vector<FileResult> results;  // results[i] belongs to files[i]
+};
+
+// Transfers start while the feed is still walking (a pipeline); a key found twice fails the
+// later file. Returns when every file found has a result (or after Ctrl-C, once in-flight
+// multipart uploads have been aborted).
+TransferOutput run_transfers(s3::Client& client, FileFeed feed, const EngineOptions& opts,
+                             ProgressSink* progress, EngineStats* stats = nullptr);
 
 // True for a single-part ETag: 32 hex digits (an MD5 of the content).
 bool is_md5_etag(const std::string& etag);
-
-// The directory-level prefix shared by all keys ("a/b/" for a/b/x and a/b/c/y; "" if none).
-std::string common_key_prefix(const std::vector<LocalFile>& files);
 
 // Part sizes to try when recomputing a multipart ETag of `size` bytes with `parts` parts:
 // ours first, then common tools' defaults (aws 8 MiB, 5 MiB, the old tool's 10 MiB, ...).

@@ -136,7 +136,12 @@ namespace {
 struct Walker {
   const ExtensionFilter& filter;
   const WalkOptions& opts;
-  std::vector<LocalFile> out;
+  const std::function<bool(LocalFile)>& emit;
+  bool stopped = false;
+
+  void push(LocalFile f) {
+    if (!stopped && !emit(std::move(f))) stopped = true;
+  }
 
   void add(const fs::path& path, std::string display, std::string rel_for_key, uint64_t size) {
     LocalFile f;
@@ -151,7 +156,7 @@ struct Walker {
       f.error = "its S3 key would be " + std::to_string(f.key.size()) +
                 " bytes, over S3's limit of 1024: shorten the path or the target path";
     }
-    out.push_back(std::move(f));
+    push(std::move(f));
   }
 
   void fail(const fs::path& path, std::string display, std::string message) {
@@ -159,7 +164,7 @@ struct Walker {
     f.path = path;
     f.display = std::move(display);
     f.error = std::move(message);
-    out.push_back(std::move(f));
+    push(std::move(f));
   }
 
   void walk_dir(const fs::path& root, const std::string& display_prefix) {
@@ -173,7 +178,7 @@ struct Walker {
       return;
     }
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
+      if (ec || stopped) break;
       const fs::directory_entry& entry = *it;
       // Lexical, not fs::relative: that resolves symlinks and would rename followed links.
       std::string rel = entry.path().lexically_relative(root).generic_string();
@@ -213,9 +218,9 @@ struct Walker {
 
 }  // namespace
 
-std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
-                                     const ExtensionFilter& filter, const WalkOptions& opts) {
-  Walker w{filter, opts, {}};
+void walk_files(const std::vector<std::string>& paths, const ExtensionFilter& filter,
+                const WalkOptions& opts, const std::function<bool(LocalFile)>& emit) {
+  Walker w{filter, opts, emit};
   // With several directory arguments, each one's files are shown under the directory's
   // name so the output stays unambiguous; with one, relative to it (as the original tool).
   size_t dirs = 0;
@@ -254,7 +259,24 @@ std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
     } else {
       w.fail(p, arg, "it is neither a regular file nor a directory");
     }
+    if (w.stopped) return;
   }
+}
+
+void mark_duplicate_key(LocalFile& later, const LocalFile& earlier) {
+  later.error = "another file (" + earlier.display + ") maps to the same key '" + later.key +
+                "': upload them separately or use different target paths";
+}
+
+std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
+                                     const ExtensionFilter& filter, const WalkOptions& opts) {
+  struct {
+    std::vector<LocalFile> out;
+  } w;
+  walk_files(paths, filter, opts, [&w](LocalFile f) {
+    w.out.push_back(std::move(f));
+    return true;
+  });
   std::stable_sort(w.out.begin(), w.out.end(),
                    [](const LocalFile& a, const LocalFile& b) { return a.display < b.display; });
   // Two local files mapping to one key would overwrite each other: refuse both.
@@ -264,13 +286,9 @@ std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
     if (!f.error.empty() || f.key.empty()) continue;
     auto [it, inserted] = seen.emplace(f.key, i);
     if (!inserted) {
-      f.error = "another file (" + w.out[it->second].display + ") maps to the same key '" + f.key +
-                "': upload them separately or use different target paths";
       auto& first = w.out[it->second];
-      if (first.error.empty()) {
-        first.error = "another file (" + f.display + ") maps to the same key '" + first.key +
-                      "': upload them separately or use different target paths";
-      }
+      mark_duplicate_key(f, first);
+      if (first.error.empty()) mark_duplicate_key(first, f);
     }
   }
   return std::move(w.out);

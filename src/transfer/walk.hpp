@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,14 @@ struct WalkOptions {
 // The result is sorted by display path.
 std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
                                      const ExtensionFilter& filter, const WalkOptions& opts);
+
+// The same walk, streamed: each entry is handed to `emit` as it is found (directory order,
+// not sorted, no duplicate-key check); `emit` returns false to stop the walk.
+void walk_files(const std::vector<std::string>& paths, const ExtensionFilter& filter,
+                const WalkOptions& opts, const std::function<bool(LocalFile)>& emit);
+
+// Sets `later`'s error: it maps to the same key as `earlier`.
+void mark_duplicate_key(LocalFile& later, const LocalFile& earlier);
 
 // True when s is valid UTF-8.
 bool is_valid_utf8(std::string_view s);

@@ -16,16 +16,13 @@ std::string bar(double fraction, int width) {
   return s;
 }
 
-TerminalProgress::TerminalProgress(std::ostream& err, Style style,
-                                   const std::vector<transfer::LocalFile>& files,
-                                   int terminal_width)
-    : err_(err),
-      style_(style),
-      files_(files),
-      width_(std::max(terminal_width, 40)),
-      start_(Clock::now()) {
-  for (const auto& f : files) {
-    if (!f.error.empty()) continue;
+TerminalProgress::TerminalProgress(std::ostream& err, Style style, int terminal_width)
+    : err_(err), style_(style), width_(std::max(terminal_width, 40)), start_(Clock::now()) {}
+
+void TerminalProgress::on_discovered(size_t index, const transfer::LocalFile& f) {
+  if (files_.size() <= index) files_.resize(index + 1);
+  files_[index] = Known{f.display, f.size, f.error.empty()};
+  if (f.error.empty()) {
     ++total_files_;
     total_bytes_ += f.size;
   }
@@ -48,7 +45,7 @@ void TerminalProgress::on_bytes(size_t index, uint64_t delta) {
 }
 
 void TerminalProgress::on_finish(size_t index, const transfer::FileResult&) {
-  if (index < files_.size() && files_[index].error.empty()) {
+  if (index < files_.size() && files_[index].counted) {
     ++done_files_;
     // Skipped and failed files still count as handled bytes for the overall bar.
     auto it = active_.find(index);

@@ -16,10 +16,10 @@ namespace s3up::ui {
 
 class TerminalProgress : public transfer::ProgressSink {
  public:
-  TerminalProgress(std::ostream& err, Style style, const std::vector<transfer::LocalFile>& files,
-                   int terminal_width);
+  TerminalProgress(std::ostream& err, Style style, int terminal_width);
   ~TerminalProgress() override;
 
+  void on_discovered(size_t index, const transfer::LocalFile& file) override;
   void on_start(size_t index, const transfer::LocalFile& file) override;
   void on_bytes(size_t index, uint64_t delta) override;
   void on_finish(size_t index, const transfer::FileResult& result) override;
@@ -35,7 +35,12 @@ class TerminalProgress : public transfer::ProgressSink {
 
   std::ostream& err_;
   Style style_;
-  const std::vector<transfer::LocalFile>& files_;
+  struct Known {
+    std::string display;
+    uint64_t size = 0;
+    bool counted = false;  // part of the totals (no error before any request)
+  };
+  std::vector<Known> files_;  // by discovery index
   int width_;
   size_t total_files_ = 0, done_files_ = 0;
   uint64_t total_bytes_ = 0, sent_bytes_ = 0;

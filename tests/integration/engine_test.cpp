@@ -13,6 +13,7 @@
 #include "harness.hpp"
 #include "integrity/etag.hpp"
 #include "integrity/hash.hpp"
+#include "transfer/engine.hpp"
 
 namespace s3up::itest {
 namespace {
@@ -349,6 +350,46 @@ TEST_F(SwiftEngine, ListAndAbortIncompleteUploads) {
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->size(), 1u);
   s3::abort_multipart_upload_sync(bucket_->client(), prefix_ + "-x/keep.mp4", *outside);
+}
+
+}  // namespace
+}  // namespace s3up::itest
+
+namespace s3up::itest {
+namespace {
+
+TEST_F(SwiftEngine, UploadsStartBeforeTheWalkEnds) {
+  // A feed that finds one file, then waits until that file is done before it finds the next:
+  // an engine that waited for the whole walk would never finish the first one in time.
+  auto make = [&](const std::string& name, const std::string& data) {
+    transfer::LocalFile f;
+    f.path = dir_.write(name, data);
+    f.display = name;
+    f.key = prefix_ + "/" + name;
+    f.size = data.size();
+    return f;
+  };
+  transfer::LocalFile a = make("first.mp4", "first"), b = make("second.mp4", "second!");
+  struct Sink : transfer::ProgressSink {
+    std::atomic<int> finished{0};
+    void on_finish(size_t, const transfer::FileResult&) override { ++finished; }
+  } sink;
+  bool first_done_before_walk_end = false;
+  auto feed = [&](const std::function<bool(transfer::LocalFile)>& emit) {
+    emit(a);
+    for (int i = 0; i < 400 && sink.finished.load() == 0; ++i) usleep(50000);
+    first_done_before_walk_end = sink.finished.load() == 1;
+    emit(b);
+  };
+  transfer::EngineOptions eo;
+  eo.use_listing = false;
+  auto out = transfer::run_transfers(bucket_->client(), feed, eo, &sink);
+  EXPECT_TRUE(first_done_before_walk_end);
+  ASSERT_EQ(out.files.size(), 2u);
+  EXPECT_EQ(out.results[0].outcome, transfer::Outcome::kUploaded);
+  EXPECT_EQ(out.results[1].outcome, transfer::Outcome::kUploaded);
+  EXPECT_EQ(bucket_->get(prefix_ + "/first.mp4"), "first");
+  EXPECT_EQ(bucket_->get(prefix_ + "/second.mp4"), "second!");
 }
 
 }  // namespace

@@ -104,7 +104,9 @@ TEST(Report, UrlOnlySummary) {
 TEST(Progress, FrameTracksBytesSentNotFileSizes) {
   std::vector<transfer::LocalFile> files = {file("a.mp4", 1000), file("b.mp4", 3000)};
   std::ostringstream err;
-  ui::TerminalProgress p(err, ui::Style{false}, files, 100);
+  ui::TerminalProgress p(err, ui::Style{false}, 100);
+  p.on_discovered(0, files[0]);
+  p.on_discovered(1, files[1]);
   p.on_start(0, files[0]);
   p.on_bytes(0, 250);
   auto lines = p.frame(std::chrono::steady_clock::now());
