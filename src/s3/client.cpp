@@ -178,6 +178,13 @@ std::optional<S3Error> failure(const ClientConfig& cfg, const http::Response& r,
   return e;
 }
 
+// Whether the response's ETag can be an MD5 of the content: not with SSE-KMS or SSE-C.
+bool etag_is_md5(const http::Response& r) {
+  return r.header("x-amz-server-side-encryption") != "aws:kms" &&
+         r.header("x-amz-server-side-encryption") != "aws:kms:dsse" &&
+         r.header("x-amz-server-side-encryption-customer-algorithm").empty();
+}
+
 std::string unquote(std::string s) {
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
   return s;
@@ -223,6 +230,10 @@ S3Result<T> parsed(const ClientConfig& cfg, const http::Response& r, Result<T> v
 }
 
 }  // namespace
+
+bool ObjectInfo::etag_is_md5() const {
+  return server_side_encryption != "aws:kms" && server_side_encryption != "aws:kms:dsse" && !sse_c;
+}
 
 Endpoint make_endpoint(const std::string& endpoint_url, const std::string& region,
                        bool path_style) {
@@ -419,6 +430,7 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     info.storage_class = r->header("x-amz-storage-class");
     info.server_side_encryption = r->header("x-amz-server-side-encryption");
     info.sse_kms_key_id = r->header("x-amz-server-side-encryption-aws-kms-key-id");
+    info.sse_c = !r->header("x-amz-server-side-encryption-customer-algorithm").empty();
     for (const char* h : {"cache-control", "content-disposition", "content-encoding", "expires"}) {
       if (auto v = r->header(h); !v.empty()) info.headers[h] = v;
     }
@@ -448,7 +460,7 @@ void Client::put_object_file(const std::string& key, const std::string& path, ui
       true, std::move(progress), std::move(cb),
       [](S3Result<http::Response> r) -> S3Result<PutResult> {
         if (!r.ok()) return unexpected(std::move(r.error()));
-        return PutResult{unquote(r->header("etag"))};
+        return PutResult{unquote(r->header("etag")), etag_is_md5(*r)};
       });
 }
 
@@ -469,7 +481,7 @@ void Client::put_object_data(const std::string& key, std::string data, const Put
       true, nullptr, std::move(cb),
       [](S3Result<http::Response> r) -> S3Result<PutResult> {
         if (!r.ok()) return unexpected(std::move(r.error()));
-        return PutResult{unquote(r->header("etag"))};
+        return PutResult{unquote(r->header("etag")), etag_is_md5(*r)};
       });
 }
 
@@ -635,7 +647,7 @@ void Client::upload_part_file(const std::string& key, const std::string& upload_
           return unexpected(malformed(cfg_, *r, "MalformedResponse",
                                       "the server accepted the part but sent no ETag"));
         }
-        return PartResult{std::move(etag)};
+        return PartResult{std::move(etag), etag_is_md5(*r)};
       });
 }
 

@@ -34,9 +34,12 @@ struct ObjectInfo {
   std::string etag;  // without quotes
   std::string last_modified;
   std::string content_type;
-  std::string storage_class;                    // x-amz-storage-class; "" means STANDARD
-  std::string server_side_encryption;           // x-amz-server-side-encryption
-  std::string sse_kms_key_id;                   // x-amz-server-side-encryption-aws-kms-key-id
+  std::string storage_class;           // x-amz-storage-class; "" means STANDARD
+  std::string server_side_encryption;  // x-amz-server-side-encryption
+  std::string sse_kms_key_id;
+  bool sse_c = false;        // stored with a customer key
+  bool etag_is_md5() const;  // false for SSE-KMS and SSE-C objects                   //
+                             // x-amz-server-side-encryption-aws-kms-key-id
   std::map<std::string, std::string> headers;   // cache-control, content-disposition, ... when set
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
 };
@@ -51,6 +54,9 @@ struct PutOptions {
 
 struct PutResult {
   std::string etag;  // without quotes
+  // The ETag is an MD5 of the bytes only without SSE-KMS / SSE-C (the server says which,
+  // whatever we asked for: a bucket may encrypt with KMS by default).
+  bool etag_is_md5 = true;
 };
 
 struct ListedObject {
@@ -71,7 +77,8 @@ struct CompletedPart {
   std::string etag;  // without quotes
 };
 struct PartResult {
-  std::string etag;  // without quotes
+  std::string etag;         // without quotes
+  bool etag_is_md5 = true;  // see PutResult
 };
 struct MultipartUpload {
   std::string key;

@@ -497,17 +497,21 @@ class Engine {
       job->options_diff = opts_.object_options->differs_from(remote);
     }
     if (size != job->file->size) return decide(job, false, "");
-    if (!etags_are_md5()) {
+    if (!etags_are_md5() || (from_head && !info.etag_is_md5())) {
       return decide(job, true,
                     "same size; content not compared (encrypted objects' ETags are "
                     "not MD5s)");
     }
     if (is_md5_etag(etag)) {
-      // Single-part object: its ETag is the MD5 of its bytes.
-      hash_async(job, 0, [this, job, etag](Digest d) {
+      // Single-part object: its ETag is the MD5 of its bytes (unless KMS encrypted it).
+      hash_async(job, 0, [this, job, etag, from_head](Digest d) {
         if (!d.error.empty()) return fail(job, d.error);
         job->md5_raw = d.whole_md5;
-        decide(job, iequals(hex_encode(d.whole_md5), etag), "");
+        if (iequals(hex_encode(d.whole_md5), etag)) return decide(job, true, "");
+        if (from_head) return decide(job, false, "");
+        // A listing does not say whether the bucket encrypts with KMS by default (then the
+        // ETag is no MD5): look before re-uploading.
+        check_encrypted_mismatch(job);
       });
       return;
     }
@@ -519,6 +523,24 @@ class Engine {
       return decide(job, true, "same size; content not compared (ETag is not an MD5)");
     }
     compare_multipart(job, etag, std::move(sizes), 0);
+  }
+
+  void check_encrypted_mismatch(const JobPtr& job) {
+    ++stats_->head_requests;
+    client_.head_object(job->file->key, [this, job,
+                                         alive = alive_](s3::S3Result<s3::ObjectInfo> res) {
+      if (!alive->load()) return;
+      if (!res) {
+        if (res.error().is_not_found()) return on_missing(job);
+        return fail_s3(job, "could not check whether it is already in the bucket: ", res.error());
+      }
+      if (res->size == job->file->size && !res->etag_is_md5()) {
+        return decide(job, true,
+                      "same size; content not compared (encrypted objects' ETags are "
+                      "not MD5s)");
+      }
+      decide(job, false, "");
+    });
   }
 
   // Recomputes the multipart ETag with each plausible part size until one matches.
@@ -621,7 +643,8 @@ class Engine {
           if (!alive->load()) return;
           if (!res) return fail_s3(job, "upload failed: ", res.error());
           std::string want = hex_encode(job->md5_raw);
-          if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
+          if (etags_are_md5() && res->etag_is_md5 && is_md5_etag(res->etag) &&
+              !iequals(res->etag, want)) {
             return fail(job, "the server stored different bytes than were sent (ETag " + res->etag +
                                  ", expected " + want + "): upload it again");
           }
@@ -709,7 +732,8 @@ class Engine {
           }
           Part& part = job->parts[i];
           std::string want = hex_encode(part.md5_raw);
-          if (etags_are_md5() && is_md5_etag(res->etag) && !iequals(res->etag, want)) {
+          if (etags_are_md5() && res->etag_is_md5 && is_md5_etag(res->etag) &&
+              !iequals(res->etag, want)) {
             return part_failed(job,
                                "the server stored different bytes for part " +
                                    std::to_string(i + 1) + " (ETag " + res->etag + ", expected " +
@@ -767,7 +791,7 @@ class Engine {
           }
           forget_upload(job);
           remember_part_digests(job);
-          if (etags_are_md5() && integrity::etag_part_count(res->etag) > 0 &&
+          if (etags_are_md5() && res->etag_is_md5 && integrity::etag_part_count(res->etag) > 0 &&
               !iequals(res->etag, want)) {
             return fail(job, "the server reports ETag " + res->etag +
                                  " for the assembled object, "

@@ -288,3 +288,34 @@ TEST_F(RetryClientTest, InterruptStopsRetrying) {
 
 }  // namespace
 }  // namespace s3up::s3
+
+namespace s3up::s3 {
+namespace {
+
+TEST_F(RetryClientTest, KmsEncryptedPutSaysItsEtagIsNoMd5) {
+  start([](const ServerRequest&) {
+    ServerReply r;
+    r.headers = {{"ETag", "\"0123456789abcdef0123456789abcdef\""},
+                 {"x-amz-server-side-encryption", "aws:kms"}};
+    return r;
+  });
+  uint64_t progressed = 0;
+  auto res = put_file("data", progressed);
+  ASSERT_TRUE(res.ok());
+  EXPECT_FALSE(res->etag_is_md5);
+}
+
+TEST_F(RetryClientTest, PlainPutEtagIsAnMd5) {
+  start([](const ServerRequest&) {
+    ServerReply r;
+    r.headers = {{"ETag", "\"0123456789abcdef0123456789abcdef\""}};
+    return r;
+  });
+  uint64_t progressed = 0;
+  auto res = put_file("data", progressed);
+  ASSERT_TRUE(res.ok());
+  EXPECT_TRUE(res->etag_is_md5);
+}
+
+}  // namespace
+}  // namespace s3up::s3
