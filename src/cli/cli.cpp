@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "app/incomplete.hpp"
+#include "cli/completions.hpp"
 #include "transfer/part_plan.hpp"
 
 namespace s3up::cli {
@@ -139,6 +140,12 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   cli.add_option("--report", o.report_path,
                  "Also write the results (every file, outcome, URL, counts) as JSON to FILE")
       ->type_name("FILE");
+  std::string completions_shell;
+  auto* completions =
+      cli.add_option("--completions", completions_shell,
+                     "Print a completion script for bash, zsh or fish and exit "
+                     "(e.g. s3upload --completions bash > /etc/bash_completion.d/s3upload)")
+          ->type_name("SHELL");
   cli.add_flag("--no-cache", o.no_cache,
                "Do not use the local hash cache ($XDG_CACHE_HOME/s3upload) of unchanged files");
   cli.add_flag("--no-list", o.no_list,
@@ -155,6 +162,16 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   } catch (const CLI::ParseError& e) {
     err << "error: " << e.what() << "\nRun 's3upload --help' for usage.\n";
     return {std::nullopt, 2};
+  }
+
+  if (completions->count()) {
+    auto shell = parse_shell(completions_shell);
+    if (!shell) {
+      err << "error: --completions takes bash, zsh or fish (got '" << completions_shell << "')\n";
+      return {std::nullopt, 2};
+    }
+    out << completion_script(cli, *shell);
+    return {std::nullopt, 0};
   }
 
   std::vector<std::string> problems;

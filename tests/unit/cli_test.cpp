@@ -95,3 +95,14 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(v.r.exit_code, 0);
   EXPECT_NE(v.out.find("s3upload "), std::string::npos);
 }
+
+TEST(Cli, CompletionsPrintAScriptWithEveryFlag) {
+  auto p = run({"--completions", "bash"});
+  EXPECT_FALSE(p.r.options);
+  EXPECT_EQ(p.r.exit_code, 0);
+  for (const char* flag : {"--url-only", "--storage-class", "--abort-incomplete", "--report"}) {
+    EXPECT_NE(p.out.find(flag), std::string::npos) << flag;
+  }
+  auto bad = run({"--completions", "tcsh"});
+  EXPECT_EQ(bad.r.exit_code, 2);
+}
