@@ -20,22 +20,8 @@ namespace {
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
-class SwiftEngine : public ::testing::Test {
+class SwiftEngine : public ServerTest {
  protected:
-  void SetUp() override {
-    server_ = load_server();
-    if (!server_.unavailable_reason.empty()) GTEST_SKIP() << server_.unavailable_reason;
-    prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    bucket_ = std::make_unique<Bucket>(server_);
-  }
-  std::map<std::string, std::string> env(const std::string& endpoint = "") const {
-    return {{"AWS_ENDPOINT_URL", endpoint.empty() ? server_.get("AWS_ENDPOINT_URL") : endpoint},
-            {"AWS_ACCESS_KEY_ID", server_.get("AWS_ACCESS_KEY_ID")},
-            {"AWS_SECRET_ACCESS_KEY", server_.get("AWS_SECRET_ACCESS_KEY")},
-            {"AWS_REGION", server_.get("AWS_REGION")},
-            {"S3_BUCKET", server_.get("S3_BUCKET")},
-            {"S3_TARGET_PATH", prefix_}};
-  }
   // Multipart uploads still open under this test's prefix.
   size_t open_uploads() {
     auto r = s3::list_multipart_uploads_all_sync(bucket_->client(), prefix_ + "/");
@@ -49,11 +35,6 @@ class SwiftEngine : public ::testing::Test {
     }
     return integrity::multipart_etag(md5s);
   }
-
-  Server server_;
-  std::string prefix_;
-  std::unique_ptr<Bucket> bucket_;
-  TempDir dir_;
 };
 
 struct Request {

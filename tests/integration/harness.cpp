@@ -268,3 +268,23 @@ std::vector<std::string> FaultProxy::log_lines() const {
 }
 
 }  // namespace s3up::itest
+
+namespace s3up::itest {
+
+void ServerTest::SetUp() {
+  server_ = load_server();
+  if (!server_.unavailable_reason.empty()) GTEST_SKIP() << server_.unavailable_reason;
+  prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  bucket_ = std::make_unique<Bucket>(server_);
+}
+
+std::map<std::string, std::string> ServerTest::env(const std::string& endpoint) const {
+  return {{"AWS_ENDPOINT_URL", endpoint.empty() ? server_.get("AWS_ENDPOINT_URL") : endpoint},
+          {"AWS_ACCESS_KEY_ID", server_.get("AWS_ACCESS_KEY_ID")},
+          {"AWS_SECRET_ACCESS_KEY", server_.get("AWS_SECRET_ACCESS_KEY")},
+          {"AWS_REGION", server_.get("AWS_REGION")},
+          {"S3_BUCKET", server_.get("S3_BUCKET")},
+          {"S3_TARGET_PATH", prefix_}};
+}
+
+}  // namespace s3up::itest

@@ -2,6 +2,8 @@
 // s3upload binary as a user would, and an independent client to read the bucket back.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -99,6 +101,25 @@ class FaultProxy {
   TempDir dir_;
   int pid_ = -1;
   int port_ = 0;
+};
+
+}  // namespace s3up::itest
+
+namespace s3up::itest {
+
+// A test against the server its CTest fixture started: skips (saying why) when that server
+// is not available here; gives each test its own key prefix and a scratch directory.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // What a user of this server would have in the environment; `endpoint` replaces the
+  // server's (e.g. a proxy in front of it). S3_TARGET_PATH is this test's prefix.
+  std::map<std::string, std::string> env(const std::string& endpoint = "") const;
+
+  Server server_;
+  std::string prefix_;
+  std::unique_ptr<Bucket> bucket_;
+  TempDir dir_;
 };
 
 }  // namespace s3up::itest

@@ -10,13 +10,11 @@
 namespace s3up::itest {
 namespace {
 
-class OptionsTest : public ::testing::Test {
+class OptionsTest : public ServerTest {
  protected:
   void SetUp() override {
-    server_ = load_server();
-    if (!server_.unavailable_reason.empty()) GTEST_SKIP() << server_.unavailable_reason;
-    prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    bucket_ = std::make_unique<Bucket>(server_);
+    ServerTest::SetUp();
+    if (IsSkipped()) return;
     // One small file (single PUT) and one over the threshold (multipart).
     small_ = random_bytes(1000, 1);
     large_ = random_bytes(6 * 1024 * 1024 + 3, 2);
@@ -28,14 +26,7 @@ class OptionsTest : public ::testing::Test {
                                     "5MiB"};
     all.insert(all.end(), args.begin(), args.end());
     all.push_back("o");
-    return run_s3upload(all,
-                        {{"AWS_ENDPOINT_URL", server_.get("AWS_ENDPOINT_URL")},
-                         {"AWS_ACCESS_KEY_ID", server_.get("AWS_ACCESS_KEY_ID")},
-                         {"AWS_SECRET_ACCESS_KEY", server_.get("AWS_SECRET_ACCESS_KEY")},
-                         {"AWS_REGION", server_.get("AWS_REGION")},
-                         {"S3_BUCKET", server_.get("S3_BUCKET")},
-                         {"S3_TARGET_PATH", prefix_}},
-                        dir_.path());
+    return run_s3upload(all, env(), dir_.path());
   }
   s3::ObjectInfo head(const std::string& name) {
     auto h = bucket_->head(prefix_ + "/" + name);
@@ -43,10 +34,6 @@ class OptionsTest : public ::testing::Test {
     return h.ok() ? *h : s3::ObjectInfo{};
   }
 
-  Server server_;
-  std::string prefix_;
-  std::unique_ptr<Bucket> bucket_;
-  TempDir dir_;
   std::string small_, large_;
 };
 

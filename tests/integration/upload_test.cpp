@@ -8,35 +8,15 @@
 namespace s3up::itest {
 namespace {
 
-class ServerTest : public ::testing::Test {
+class UploadTest : public ServerTest {
  protected:
-  void SetUp() override {
-    server_ = load_server();
-    if (!server_.unavailable_reason.empty()) GTEST_SKIP() << server_.unavailable_reason;
-    prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    bucket_ = std::make_unique<Bucket>(server_);
-  }
-
-  std::map<std::string, std::string> env(const std::string& target) const {
-    return {{"AWS_ENDPOINT_URL", server_.get("AWS_ENDPOINT_URL")},
-            {"AWS_ACCESS_KEY_ID", server_.get("AWS_ACCESS_KEY_ID")},
-            {"AWS_SECRET_ACCESS_KEY", server_.get("AWS_SECRET_ACCESS_KEY")},
-            {"AWS_REGION", server_.get("AWS_REGION")},
-            {"S3_BUCKET", server_.get("S3_BUCKET")},
-            {"S3_TARGET_PATH", target}};
-  }
   RunResult run(const std::vector<std::string>& args) const {
-    return run_s3upload(args, env(prefix_), dir_.path());
+    return run_s3upload(args, env(), dir_.path());
   }
-
-  Server server_;
-  std::string prefix_;
-  std::unique_ptr<Bucket> bucket_;
-  TempDir dir_;
 };
 
-class SwiftUpload : public ServerTest {};
-class MotoUpload : public ServerTest {};
+class SwiftUpload : public UploadTest {};
+class MotoUpload : public UploadTest {};
 
 // Names that need percent-encoding in keys, and an empty file.
 const std::vector<std::pair<std::string, size_t>> kOddTree = {
@@ -165,7 +145,7 @@ TEST_F(SwiftUpload, DryRunChangesNothingAndShowsRealKeys) {
 TEST_F(SwiftUpload, WrongSecretIsAnErrorNeverNotFound) {
   dir_.write("w/a.mp4", "aaa");
   dir_.write("w/b.mp4", "bbb");
-  auto e = env(prefix_);
+  auto e = env();
   e["AWS_SECRET_ACCESS_KEY"] = "definitely-wrong";
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"w"}, std::vector<std::string>{"--url-only", "w"},
@@ -206,7 +186,7 @@ TEST_F(SwiftUpload, ExplicitFileIgnoresTheExtensionFilterAndStarTakesAll) {
 
 TEST_F(SwiftUpload, BadConfigurationExitsTwoWithOneSentence) {
   dir_.write("c.mp4", "c");
-  auto e = env(prefix_);
+  auto e = env();
   e["S3_BUCKET"] = "192.168.1.1";
   auto r = run_s3upload({"c.mp4"}, e, dir_.path());
   EXPECT_EQ(r.exit_code, 2);
@@ -223,7 +203,7 @@ TEST_F(SwiftUpload, DotEnvIsReadFromAParentAndNeverOverridesTheEnvironment) {
              "S3_BUCKET=" + server_.get("S3_BUCKET") +
                  "\nS3_TARGET_PATH=from-dotenv\nAWS_REGION=" + server_.get("AWS_REGION") + "\n");
   dir_.write("proj/sub/f.mp4", "dotenv");
-  auto e = env(prefix_);
+  auto e = env();
   e.erase("S3_BUCKET");
   auto r = run_s3upload({"f.mp4"}, e, dir_.path() / "proj/sub");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -240,7 +220,7 @@ TEST_F(MotoUpload, FilesRoundTripWithSignatureChecksOn) {
   auto again = run({"m"});
   EXPECT_NE(again.out.find("Summary: 0 uploaded, 2 skipped, 0 failed"), std::string::npos)
       << again.out;
-  auto e = env(prefix_);
+  auto e = env();
   e["AWS_SECRET_ACCESS_KEY"] = "wrong";
   auto bad = run_s3upload({"m"}, e, dir_.path());
   EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
