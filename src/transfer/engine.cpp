@@ -54,7 +54,6 @@ struct Job {
   bool exists = false;
   std::string md5_raw;  // whole file, computed at most once
   // Multipart state.
-  bool multipart = false;
   PartPlan plan;
   std::string upload_id;
   std::vector<Part> parts;
@@ -659,7 +658,6 @@ class Engine {
   void start_multipart(const JobPtr& job) {
     auto plan = plan_parts(job->file->size, opts_.part_size);
     if (!plan) return fail(job, plan.error());
-    job->multipart = true;
     job->plan = *plan;
     if (auto id = integrity::identify(job->file->path)) job->identity = *id;
     if (job->parts.size() != plan->part_count) job->parts.assign(plan->part_count, Part{});

@@ -268,30 +268,4 @@ void mark_duplicate_key(LocalFile& later, const LocalFile& earlier) {
                 "': upload them separately or use different target paths";
 }
 
-std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
-                                     const ExtensionFilter& filter, const WalkOptions& opts) {
-  struct {
-    std::vector<LocalFile> out;
-  } w;
-  walk_files(paths, filter, opts, [&w](LocalFile f) {
-    w.out.push_back(std::move(f));
-    return true;
-  });
-  std::stable_sort(w.out.begin(), w.out.end(),
-                   [](const LocalFile& a, const LocalFile& b) { return a.display < b.display; });
-  // Two local files mapping to one key would overwrite each other: refuse both.
-  std::map<std::string, size_t> seen;
-  for (size_t i = 0; i < w.out.size(); ++i) {
-    auto& f = w.out[i];
-    if (!f.error.empty() || f.key.empty()) continue;
-    auto [it, inserted] = seen.emplace(f.key, i);
-    if (!inserted) {
-      auto& first = w.out[it->second];
-      mark_duplicate_key(f, first);
-      if (first.error.empty()) mark_duplicate_key(first, f);
-    }
-  }
-  return std::move(w.out);
-}
-
 }  // namespace s3up::transfer

@@ -49,16 +49,11 @@ struct WalkOptions {
   bool flatten = false;     // key = target + file name only
 };
 
-// Walks every PATH argument. A directory contributes the filtered files below it (sorted,
-// hidden files included, symlinks skipped unless followed); a file named explicitly is always
-// taken. Errors (missing path, unreadable directory, key too long, two files with one key,
-// names that are not valid UTF-8) become LocalFile entries with `error` set.
-// The result is sorted by display path.
-std::vector<LocalFile> collect_files(const std::vector<std::string>& paths,
-                                     const ExtensionFilter& filter, const WalkOptions& opts);
-
-// The same walk, streamed: each entry is handed to `emit` as it is found (directory order,
-// not sorted, no duplicate-key check); `emit` returns false to stop the walk.
+// Walks every PATH argument, handing each entry to `emit` as it is found (directory order;
+// the caller sorts and checks for duplicate keys). A directory contributes the filtered files
+// below it (hidden files included, symlinks skipped unless followed); a file named explicitly
+// is always taken. Problems (missing path, unreadable directory, key too long, names that are
+// not valid UTF-8) become LocalFile entries with `error` set. `emit` returns false to stop.
 void walk_files(const std::vector<std::string>& paths, const ExtensionFilter& filter,
                 const WalkOptions& opts, const std::function<bool(LocalFile)>& emit);
 

@@ -210,6 +210,20 @@ TEST_F(SwiftUpload, DotEnvIsReadFromAParentAndNeverOverridesTheEnvironment) {
   EXPECT_EQ(bucket_->get(prefix_ + "/f.mp4"), "dotenv");  // env's S3_TARGET_PATH won
 }
 
+TEST_F(SwiftUpload, TwoFilesForOneKeyNeverOverwriteEachOther) {
+  dir_.write("f/x/clip.mp4", "from x");
+  dir_.write("f/y/clip.mp4", "from y");
+  auto r = run({"--flatten", "f"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("Summary: 1 uploaded, 0 skipped, 1 failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("maps to the same key"), std::string::npos) << r.out;
+  std::string stored = bucket_->get(prefix_ + "/clip.mp4");
+  EXPECT_TRUE(stored == "from x" || stored == "from y") << stored;
+  // The file reported as uploaded is the one stored.
+  EXPECT_NE(r.out.find(stored == "from x" ? "✓ x/clip.mp4" : "✓ y/clip.mp4"), std::string::npos)
+      << r.out;
+}
+
 TEST_F(MotoUpload, FilesRoundTripWithSignatureChecksOn) {
   std::map<std::string, std::string> content = {{"a.mp4", random_bytes(20000, 3)},
                                                 {"b/c.mov", random_bytes(1, 4)}};
