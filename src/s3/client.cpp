@@ -543,17 +543,24 @@ void Client::list_objects_v2(const std::string& prefix, const std::string& conti
   query.emplace_back("encoding-type", "url");
   query.emplace_back("max-keys", std::to_string(std::clamp(max_keys, 1, 1000)));
   if (!prefix.empty()) query.emplace_back("prefix", prefix);
-  run<ListPage>(
-      [query] {
+  get_listing<ListPage>(std::nullopt, std::move(query), &xml::parse_list_objects_v2, std::move(cb));
+}
+
+template <typename T>
+void Client::get_listing(std::optional<std::string> key, auth::QueryParams query,
+                         Result<T> (*parse)(std::string_view), Callback<T> cb) {
+  run<T>(
+      [key, query] {
         Op op;
         op.method = "GET";
+        op.key = key;
         op.query = query;
         return op;
       },
       true, nullptr, std::move(cb),
-      [this](S3Result<http::Response> r) -> S3Result<ListPage> {
+      [this, parse](S3Result<http::Response> r) -> S3Result<T> {
         if (!r.ok()) return unexpected(std::move(r.error()));
-        return parsed(cfg_, *r, xml::parse_list_objects_v2(r->body), "MalformedListing");
+        return parsed(cfg_, *r, parse(r->body), "MalformedListing");
       });
 }
 
@@ -708,38 +715,17 @@ void Client::list_multipart_uploads(const std::string& prefix, const std::string
     if (!upload_id_marker.empty()) query.emplace_back("upload-id-marker", upload_id_marker);
   }
   query.emplace_back("encoding-type", "url");
-  run<MultipartUploadsPage>(
-      [query] {
-        Op op;
-        op.method = "GET";
-        op.query = query;
-        return op;
-      },
-      true, nullptr, std::move(cb),
-      [this](S3Result<http::Response> r) -> S3Result<MultipartUploadsPage> {
-        if (!r.ok()) return unexpected(std::move(r.error()));
-        return parsed(cfg_, *r, xml::parse_list_multipart_uploads(r->body), "MalformedListing");
-      });
+  get_listing<MultipartUploadsPage>(std::nullopt, std::move(query),
+                                    &xml::parse_list_multipart_uploads, std::move(cb));
 }
 
 void Client::list_parts(const std::string& key, const std::string& upload_id,
                         int part_number_marker, Callback<PartsPage> cb) {
-  run<PartsPage>(
-      [key, upload_id, part_number_marker] {
-        Op op;
-        op.method = "GET";
-        op.key = key;
-        op.query.emplace_back("uploadId", upload_id);
-        if (part_number_marker > 0) {
-          op.query.emplace_back("part-number-marker", std::to_string(part_number_marker));
-        }
-        return op;
-      },
-      true, nullptr, std::move(cb),
-      [this](S3Result<http::Response> r) -> S3Result<PartsPage> {
-        if (!r.ok()) return unexpected(std::move(r.error()));
-        return parsed(cfg_, *r, xml::parse_list_parts(r->body), "MalformedListing");
-      });
+  auth::QueryParams query = {{"uploadId", upload_id}};
+  if (part_number_marker > 0) {
+    query.emplace_back("part-number-marker", std::to_string(part_number_marker));
+  }
+  get_listing<PartsPage>(key, std::move(query), &xml::parse_list_parts, std::move(cb));
 }
 
 namespace {

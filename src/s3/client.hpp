@@ -187,6 +187,11 @@ class Client {
   template <typename T, typename Make, typename Parse>
   void run(Make make, bool check_error_document, http::UploadProgress progress, Callback<T> cb,
            Parse parse);
+  // A GET whose answer is an XML listing document (objects, uploads, parts).
+  template <typename T>
+  void get_listing(std::optional<std::string> key,
+                   std::vector<std::pair<std::string, std::string>> query,
+                   Result<T> (*parse)(std::string_view), Callback<T> cb);
   void diagnose_forbidden(S3Error head_error, bool bucket, const std::string& key,
                           std::function<void(S3Error)> deliver);
 
