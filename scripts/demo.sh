@@ -11,7 +11,7 @@ cmake --build build -j"$(nproc)" --target s3upload
 bin=$root/build/s3upload
 
 work=$(mktemp -d /tmp/s3upload-demo.XXXXXX)
-trap 'scripts/s3-server.sh stop "$work/server" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap '"$root"/scripts/s3-server.sh stop "$work/server" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 echo "== Starting a local S3 server (Swift + s3api) =="
 scripts/s3-server.sh start swift "$work/server" --bucket demo-bucket
 set -a
