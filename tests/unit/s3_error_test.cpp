@@ -10,6 +10,7 @@
 #include "integrity/hash.hpp"
 #include "loopback_server.hpp"
 #include "s3/client.hpp"
+#include "s3_test_config.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -212,16 +213,7 @@ TEST(S3ErrorDescribe, OneLineAndShort) {
 // ---- endpoints and URLs --------------------------------------------------------------------
 
 ClientConfig config(Endpoint ep, std::string region = "us-east-1") {
-  ClientConfig c;
-  c.endpoint = std::move(ep);
-  c.region = std::move(region);
-  c.bucket = "bucket";
-  c.credentials.access_key_id = "AKIAIOSFODNN7EXAMPLE";
-  c.credentials.secret_access_key = kSecret;
-  c.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1369353600)); };
-  c.retry.base = std::chrono::milliseconds(1);  // keep retries fast
-  c.retry.cap = std::chrono::milliseconds(4);
-  return c;
+  return s3up::testing::example_config(std::move(ep), std::move(region));
 }
 
 TEST(S3Endpoint, Aws) {

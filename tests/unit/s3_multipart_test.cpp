@@ -13,6 +13,7 @@
 #include "integrity/hash.hpp"
 #include "loopback_server.hpp"
 #include "s3/client.hpp"
+#include "s3_test_config.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -26,18 +27,8 @@ class MultipartTest : public ::testing::Test {
  protected:
   void start(LoopbackServer::Handler h) {
     server_ = std::make_unique<LoopbackServer>(std::move(h));
-    ClientConfig c;
-    c.endpoint = make_endpoint(server_->base_url(), "us-east-1", true);
-    c.region = "us-east-1";
-    c.bucket = "bucket";
-    c.credentials.access_key_id = "AKIAIOSFODNN7EXAMPLE";
-    c.credentials.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    c.clock = [] {
-      return std::chrono::system_clock::time_point(std::chrono::seconds(1369353600));
-    };
-    c.retry.base = 1ms;
-    c.retry.cap = 4ms;
-    client_ = std::make_unique<Client>(loop_, c);
+    client_ = std::make_unique<Client>(loop_, s3up::testing::example_config(make_endpoint(
+                                                  server_->base_url(), "us-east-1", true)));
   }
   ServerRequest only_request() const {
     auto reqs = server_->requests();

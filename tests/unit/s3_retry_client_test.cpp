@@ -12,6 +12,7 @@
 
 #include "loopback_server.hpp"
 #include "s3/client.hpp"
+#include "s3_test_config.hpp"
 
 namespace s3up::s3 {
 namespace {
@@ -21,26 +22,18 @@ using s3up::testing::ServerReply;
 using s3up::testing::ServerRequest;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-constexpr int64_t kEpoch = 1369353600;  // 2013-05-24T00:00:00Z
-
 class RetryClientTest : public ::testing::Test {
  protected:
   void start(LoopbackServer::Handler h) {
     server_ = std::make_unique<LoopbackServer>(std::move(h));
-    ClientConfig c;
-    c.endpoint = make_endpoint(server_->base_url(), "us-east-1", true);
-    c.region = "us-east-1";
-    c.bucket = "bucket";
-    c.credentials.access_key_id = "AKIAIOSFODNN7EXAMPLE";
-    c.credentials.secret_access_key = kSecret;
+    ClientConfig c =
+        s3up::testing::example_config(make_endpoint(server_->base_url(), "us-east-1", true));
     // Every signature reads the clock: one second later each time, so attempts are told apart.
     auto ticks = std::make_shared<int64_t>(0);
     c.clock = [ticks] {
-      return std::chrono::system_clock::time_point(std::chrono::seconds(kEpoch + (*ticks)++));
+      return std::chrono::system_clock::time_point(
+          std::chrono::seconds(s3up::testing::kExampleEpoch + (*ticks)++));
     };
-    c.retry.base = 1ms;
-    c.retry.cap = 4ms;
     client_ = std::make_unique<Client>(loop_, c);
   }
 
