@@ -30,7 +30,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libisal-dev librust-blake3-dev
   media-types
   # tests
-  libgtest-dev libgmock-dev libbenchmark-dev curl ca-certificates python3
+  libgtest-dev libgmock-dev libbenchmark-dev curl ca-certificates python3 b3sum
   # local S3 server for integration tests (OpenStack Swift + s3api)
   swift swift-proxy swift-account swift-container swift-object python3-swift memcached
 )

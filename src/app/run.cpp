@@ -17,6 +17,7 @@
 #include "auth/credentials.hpp"
 #include "config/config.hpp"
 #include "http/event_loop.hpp"
+#include "integrity/checksum.hpp"
 #include "integrity/hash_cache.hpp"
 #include "s3/client.hpp"
 #include "s3/content_type.hpp"
@@ -101,6 +102,17 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
     return kExitUsage;
   }
   const config::Settings& cfg = *settings;
+
+  auto integrity_settings = config::resolve_integrity(env, opts.overrides);
+  if (!integrity_settings) {
+    for (const auto& problem : integrity_settings.error()) err << "error: " << problem << "\n";
+    return kExitUsage;
+  }
+  for (const auto& w : integrity_settings->warnings) err << "warning: " << w << "\n";
+  config::IntegritySettings& integ = *integrity_settings;
+  if (!integ.state_dir.empty() && integ.state_dir.is_relative()) {
+    integ.state_dir = cwd / integ.state_dir;
+  }
 
   std::vector<std::string> ext_specs = opts.extensions;
   if (ext_specs.empty()) ext_specs.push_back(kDefaultExtensions);
@@ -196,6 +208,18 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   integrity::HashCache hash_cache =
       opts.no_cache ? integrity::HashCache() : integrity::HashCache::open_default(env);
   eo.hash_cache = &hash_cache;
+  eo.checksum_algo = integ.checksum_algo;
+  eo.checksum_transport = integ.checksum_transport;
+  eo.metadata_digest = integ.metadata_digest;
+  eo.compare = integ.compare;
+  eo.state_dir = integ.state_dir;
+  eo.tool_version = std::string("s3upload/") + S3UPLOAD_VERSION;
+  spdlog::debug(
+      "integrity: checksum {} sent by {}, metadata checksum {}, compare by {}; {}",
+      integrity::algo_name(eo.checksum_algo), integrity::transport_name(eo.checksum_transport),
+      integrity::metadata_digest_name(eo.metadata_digest), transfer::compare_mode_name(eo.compare),
+      eo.state_dir.empty() ? std::string("resume off")
+                           : "resume journals in " + env.display_path(eo.state_dir));
   transfer::EngineStats stats;
 
   std::unique_ptr<ui::TerminalProgress> progress;
@@ -232,13 +256,16 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   ui::Counts counts = ui::count_results(files, results);
   ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
   if (mode == transfer::Mode::kUpload) {
+    if (!output.integrity.empty()) {
+      out << out_style.dim(ui::format_integrity(output.integrity)) << "\n";
+    }
     out << out_style.dim(ui::format_totals(counts, elapsed)) << "\n";
   }
   out.flush();
   if (!opts.report_path.empty()) {
     std::ofstream report(opts.report_path, std::ios::trunc);
     report << ui::results_json(mode, cfg.bucket, cfg.target_path, files, results, counts, elapsed,
-                               std::chrono::system_clock::now())
+                               std::chrono::system_clock::now(), output.integrity)
            << "\n";
     if (!report.flush()) {
       err << "error: could not write the report to " << opts.report_path

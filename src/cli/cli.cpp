@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include <sstream>
+#include <tuple>
 
 #include "app/incomplete.hpp"
 #include "cli/completions.hpp"
+#include "config/config.hpp"
 #include "transfer/part_plan.hpp"
 
 namespace s3up::cli {
@@ -128,6 +130,36 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
     singles.emplace_back(
         og->add_option(sgl.flag, single_values[k++], sgl.help)->type_name(sgl.type), sgl.target);
   }
+  auto* ig = cli.add_option_group(
+      "Integrity and resume",
+      "How the bytes are checked, how existing objects are compared, and resuming multipart "
+      "uploads (also S3_* keys in .env)");
+  std::string checksum_algorithm, checksum_transport, metadata_checksum, compare, state_dir;
+  auto* o_algo = ig->add_option("--checksum-algorithm", checksum_algorithm,
+                                "Checksum the server verifies on every upload: crc32c, crc32, "
+                                "crc64nvme, sha256, sha1, md5 or none [default: crc32c]")
+                     ->type_name("ALGO");
+  auto* o_transport =
+      ig->add_option("--checksum-transport", checksum_transport,
+                     "How the checksum travels: auto (detected once per run), trailer, header, "
+                     "content-md5, payload-hash or none [default: auto]")
+          ->type_name("HOW");
+  auto* o_meta = ig->add_option("--metadata-checksum", metadata_checksum,
+                                "Whole-file digest stored as x-amz-meta-s3upload-<name>: blake3, "
+                                "sha256 or none [default: blake3]")
+                     ->type_name("ALGO");
+  auto* o_compare = ig->add_option("--compare", compare,
+                                   "How an object already in the bucket is judged identical: "
+                                   "size, etag or checksum [default: etag]")
+                        ->type_name("MODE");
+  auto* o_state = ig->add_option("--state-dir", state_dir,
+                                 "Where multipart uploads are journaled for resuming "
+                                 "[default: $XDG_STATE_HOME/s3upload]")
+                      ->type_name("DIR");
+  bool no_resume = false;
+  auto* o_no_resume = ig->add_flag("--no-resume", no_resume,
+                                   "Start interrupted multipart uploads afresh instead of "
+                                   "resuming them");
   auto* hk = cli.add_option_group("Incomplete multipart uploads",
                                   "Housekeeping under the target prefix (no PATH needed)");
   hk->add_flag("--list-incomplete", o.list_incomplete,
@@ -231,6 +263,21 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   }
   if (o.url_only && o.dry_run) {
     problems.push_back("--url-only and --dry-run cannot be used together: pick one");
+  }
+  // Integrity and resume flags: recorded as typed, checked on their own here (an empty
+  // environment leaves the other values at their defaults, the most lenient choice) and again
+  // with the configuration keys once .env is loaded.
+  for (auto [opt, value, target] :
+       {std::tuple{o_algo, &checksum_algorithm, &o.overrides.checksum_algorithm},
+        std::tuple{o_transport, &checksum_transport, &o.overrides.checksum_transport},
+        std::tuple{o_meta, &metadata_checksum, &o.overrides.metadata_checksum},
+        std::tuple{o_compare, &compare, &o.overrides.compare},
+        std::tuple{o_state, &state_dir, &o.overrides.state_dir}}) {
+    if (opt->count()) *target = *value;
+  }
+  if (o_no_resume->count() && no_resume) o.overrides.resume = false;
+  if (auto integrity = config::resolve_integrity(Environment{}, o.overrides); !integrity) {
+    for (const auto& p : integrity.error()) problems.push_back(p);
   }
   if (!problems.empty()) {
     for (const auto& p : problems) err << "error: " << p << "\n";

@@ -22,8 +22,9 @@ struct ValueHint {
   std::string_view words;  // for kWords: space-separated, plain tokens
 };
 
-// Keep the word lists in step with s3::storage_classes() / s3::canned_acls() and the values
-// the --encryption parser accepts.
+// Keep the word lists in step with s3::storage_classes() / s3::canned_acls(), the values
+// the --encryption parser accepts, and the names in integrity/checksum.hpp and
+// transfer::parse_compare_mode().
 constexpr ValueHint kValueHints[] = {
     {"PATH", Hint::kFiles, ""},
     {"report", Hint::kFiles, ""},
@@ -35,6 +36,10 @@ constexpr ValueHint kValueHints[] = {
      "private public-read public-read-write authenticated-read aws-exec-read bucket-owner-read "
      "bucket-owner-full-control"},
     {"encryption", Hint::kWords, "aes256 aws-kms"},
+    {"checksum-algorithm", Hint::kWords, "crc32c crc32 crc64nvme sha256 sha1 md5 none"},
+    {"checksum-transport", Hint::kWords, "auto trailer header content-md5 payload-hash none"},
+    {"metadata-checksum", Hint::kWords, "blake3 sha256 none"},
+    {"compare", Hint::kWords, "size etag checksum"},
     {"completions", Hint::kWords, "bash zsh fish"},
     {"profile", Hint::kProfiles, ""},
 };

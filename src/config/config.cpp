@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "auth/credentials.hpp"
+#include "transfer/journal.hpp"
 
 namespace s3up::config {
 
@@ -704,6 +705,159 @@ Result<Settings, std::vector<std::string>> resolve_settings(const Environment& e
       const bool https = !endpoint || endpoint->scheme == "https";
       s.path_style = (endpoint && (endpoint->ip_literal || endpoint->localhost)) ||
                      (https && s.bucket.find('.') != std::string::npos);
+    }
+  }
+
+  if (!errors.empty()) return unexpected(std::move(errors));
+  return s;
+}
+
+// ---- integrity, comparison and resume -------------------------------------------------------
+
+Result<IntegritySettings, std::vector<std::string>> resolve_integrity(const Environment& env,
+                                                                      const Overrides& overrides) {
+  using integrity::ChecksumAlgo;
+  using integrity::ChecksumTransport;
+  std::vector<std::string> errors;
+  IntegritySettings s;
+
+  // The flag, else the key (set and non-empty), as (source name, value).
+  auto source = [&](const std::optional<std::string>& flag, const char* flag_name,
+                    const char* key) -> std::optional<std::pair<std::string, std::string>> {
+    if (flag) return std::make_pair(std::string(flag_name), *flag);
+    return first_set(env, {key});
+  };
+  auto subject = [](const std::pair<std::string, std::string>& src) {
+    return src.first + " " + in_quotes(src.second);
+  };
+
+  const auto algo_src =
+      source(overrides.checksum_algorithm, "--checksum-algorithm", "S3_CHECKSUM_ALGORITHM");
+  bool algo_ok = true;
+  if (algo_src) {
+    if (auto a = integrity::parse_checksum_algo(algo_src->second)) {
+      s.checksum_algo = *a;
+    } else {
+      algo_ok = false;
+      errors.push_back(subject(*algo_src) +
+                       " is not a checksum algorithm: use crc32c, crc32, crc64nvme, sha256, "
+                       "sha1, md5 or none.");
+    }
+  }
+  const auto transport_src =
+      source(overrides.checksum_transport, "--checksum-transport", "S3_CHECKSUM_TRANSPORT");
+  bool transport_ok = true;
+  if (transport_src) {
+    if (auto t = integrity::parse_transport(transport_src->second)) {
+      s.checksum_transport = *t;
+    } else {
+      transport_ok = false;
+      errors.push_back(subject(*transport_src) +
+                       " is not a checksum transport: use auto, trailer, header, content-md5, "
+                       "payload-hash or none.");
+    }
+  }
+
+  // Algorithm and transport must agree (checked only when both are readable).
+  if (algo_ok && transport_ok) {
+    ChecksumAlgo& a = s.checksum_algo;
+    ChecksumTransport& t = s.checksum_transport;
+    const bool algo_explicit = algo_src.has_value();
+    const std::string algo_who = algo_src ? subject(*algo_src) : "";
+    const std::string transport_who = transport_src ? subject(*transport_src) : "";
+    if (a == ChecksumAlgo::kNone) {
+      if (t == ChecksumTransport::kAuto || t == ChecksumTransport::kNone) {
+        t = ChecksumTransport::kNone;
+      } else {
+        errors.push_back(algo_who + " sends no checksum, so " + transport_who +
+                         " has nothing to carry: choose transport none (or leave it out), or "
+                         "another algorithm.");
+      }
+    } else if (t == ChecksumTransport::kNone) {
+      if (algo_explicit) {
+        errors.push_back(transport_who + " sends no checksum, but " + algo_who +
+                         " asks for one: choose algorithm none too, or another transport.");
+      } else {
+        a = ChecksumAlgo::kNone;
+      }
+    } else if (a == ChecksumAlgo::kMd5) {
+      if (t == ChecksumTransport::kAuto) {
+        t = ChecksumTransport::kContentMd5;
+      } else if (t != ChecksumTransport::kContentMd5) {
+        errors.push_back(algo_who + " can only travel as a Content-MD5 header, not as " +
+                         transport_who + ": choose transport content-md5 or auto.");
+      }
+    } else if (t == ChecksumTransport::kPayloadHash) {
+      if (!algo_explicit) {
+        a = ChecksumAlgo::kSha256;
+      } else if (a != ChecksumAlgo::kSha256) {
+        errors.push_back(transport_who + " sends the SHA-256 of the body, so it cannot carry " +
+                         algo_who + ": choose algorithm sha256, or leave the algorithm out.");
+      }
+    } else if (t == ChecksumTransport::kContentMd5) {
+      if (!algo_explicit) {
+        a = ChecksumAlgo::kMd5;
+      } else {
+        errors.push_back(transport_who + " sends the MD5 of the body, so it cannot carry " +
+                         algo_who + ": choose algorithm md5, or leave the algorithm out.");
+      }
+    }
+  }
+
+  if (auto src =
+          source(overrides.metadata_checksum, "--metadata-checksum", "S3_METADATA_CHECKSUM")) {
+    if (auto d = integrity::parse_metadata_digest(src->second)) {
+      s.metadata_digest = *d;
+    } else {
+      errors.push_back(subject(*src) + " is not a metadata checksum: use blake3, sha256 or none.");
+    }
+  }
+
+  if (auto src = source(overrides.compare, "--compare", "S3_COMPARE")) {
+    if (auto m = transfer::parse_compare_mode(src->second)) {
+      s.compare = *m;
+    } else {
+      errors.push_back(subject(*src) + " is not a comparison mode: use size, etag or checksum.");
+    }
+  }
+
+  // Resume: --no-resume, else S3_RESUME, else on.
+  bool resume = true;
+  if (overrides.resume) {
+    resume = *overrides.resume;
+  } else if (auto v = env.get("S3_RESUME"); v && !trim(*v).empty()) {
+    if (auto b = parse_bool(*v)) {
+      resume = *b;
+    } else {
+      errors.push_back("S3_RESUME " + in_quotes(*v) +
+                       " is not a yes/no value: set it to true or false (or remove it).");
+    }
+  }
+  if (overrides.state_dir && overrides.resume && !*overrides.resume) {
+    errors.push_back(
+        "--state-dir and --no-resume cannot be used together: without resuming there is no "
+        "journal to keep.");
+  }
+  const auto dir_src = source(overrides.state_dir, "--state-dir", "S3_STATE_DIR");
+  if (dir_src && dir_src->second.empty()) {
+    errors.push_back("--state-dir is empty: give the directory for the resume journals.");
+  } else if (resume) {
+    if (dir_src) {
+      std::string dir = dir_src->second;
+      const auto home = env.home();
+      if (home && dir == "~") {
+        s.state_dir = *home;
+      } else if (home && dir.starts_with("~/")) {
+        s.state_dir = *home / dir.substr(2);
+      } else {
+        s.state_dir = dir;
+      }
+    } else if (auto d = transfer::Journal::default_dir(env)) {
+      s.state_dir = *d;
+    } else {
+      s.warnings.push_back(
+          "multipart uploads will not be resumable: neither XDG_STATE_HOME nor HOME is set, so "
+          "there is no place for their journals; set S3_STATE_DIR or pass --state-dir.");
     }
   }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "auth/sigv4.hpp"
+#include "http/aws_chunked.hpp"
 #include "integrity/hash.hpp"
 #include "s3/xml.hpp"
 #include "util/strings.hpp"
@@ -16,6 +17,7 @@ namespace s3up::s3 {
 namespace {
 
 constexpr const char* kUnsignedPayload = "UNSIGNED-PAYLOAD";
+constexpr const char* kTrailerPayload = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 // Whether `bucket` can be the first label of a host name for this scheme. Buckets with dots
 // break TLS wildcard certificates, so they go in the path over https (as the AWS SDKs do).
@@ -198,6 +200,49 @@ void add_put_headers(Op& op, const PutOptions& opts) {
     op.headers.emplace_back("x-amz-meta-" + to_lower(name), value);
   }
   for (const auto& h : opts.headers) op.headers.push_back(h);
+}
+
+// Sets the body and the headers that let the server check it (see BodyChecksum).
+void add_body(Op& op, std::unique_ptr<http::BodySource> body, const BodyChecksum& c,
+              const std::shared_ptr<http::StreamedChecksums>& streamed) {
+  using T = integrity::ChecksumTransport;
+  op.payload_hash = kUnsignedPayload;
+  switch (c.transport) {
+    case T::kTrailer: {
+      op.payload_hash = kTrailerPayload;
+      // aws-chunked comes first; a content encoding the object carries (gzip) follows it.
+      auto enc = std::find_if(op.headers.begin(), op.headers.end(),
+                              [](const auto& h) { return iequals(h.first, "content-encoding"); });
+      if (enc == op.headers.end()) {
+        op.headers.emplace_back("content-encoding", "aws-chunked");
+      } else {
+        enc->second = "aws-chunked," + enc->second;
+      }
+      op.headers.emplace_back("x-amz-decoded-content-length", std::to_string(body->size()));
+      op.headers.emplace_back("x-amz-trailer", integrity::checksum_header(c.algo));
+      op.body = http::aws_chunked_body(std::move(body), c.algo, streamed, c.also_md5);
+      return;
+    }
+    case T::kHeader:
+      op.headers.emplace_back(integrity::checksum_header(c.algo), c.checksum_b64);
+      if (!c.md5_b64.empty()) op.headers.emplace_back("content-md5", c.md5_b64);
+      break;
+    case T::kContentMd5:
+      if (!c.md5_b64.empty()) op.headers.emplace_back("content-md5", c.md5_b64);
+      break;
+    case T::kPayloadHash:
+      op.payload_hash = c.sha256_hex;
+      break;
+    default:
+      break;
+  }
+  op.body = std::move(body);
+}
+
+// The checksum the server reports for the body of a PUT / UploadPart, "" when none.
+std::string echoed_checksum(const http::Response& r, const BodyChecksum& c) {
+  if (!integrity::has_checksum_header(c.algo)) return "";
+  return r.header(integrity::checksum_header(c.algo));
 }
 
 S3Error interrupted_error(const ClientConfig& cfg) {
@@ -409,6 +454,7 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     Op op;
     op.method = "HEAD";
     op.key = key;
+    op.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
     return op;
   };
   call->check_error_document = false;
@@ -436,7 +482,12 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
     }
     for (const auto& [name, value] : r->headers) {
       if (name.starts_with("x-amz-meta-")) info.metadata[name.substr(11)] = value;
+      if (name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-type" &&
+          name != "x-amz-checksum-algorithm") {
+        info.checksums[name.substr(15)] = value;
+      }
     }
+    info.checksum_type = r->header("x-amz-checksum-type");
     cb(std::move(info));
   };
   attempt(std::move(call));
@@ -445,22 +496,30 @@ void Client::head_object(const std::string& key, Callback<ObjectInfo> cb) {
 void Client::put_object_file(const std::string& key, const std::string& path, uint64_t size,
                              const PutOptions& opts, http::UploadProgress progress,
                              Callback<PutResult> cb) {
+  auto streamed = std::make_shared<http::StreamedChecksums>();
   run<PutResult>(
-      [key, path, size, opts] {
+      [key, path, size, opts, streamed] {
         Op op;
         op.method = "PUT";
         op.key = key;
-        // Streamed from disk: the body is not hashed up front; Content-MD5 (when given) lets
-        // the server check it instead.
-        op.payload_hash = kUnsignedPayload;
         add_put_headers(op, opts);
-        op.body = http::file_body(path, 0, size);
+        // Streamed from disk: the checksum travels as a trailer, header, Content-MD5 or
+        // signed payload hash, as opts.checksum says.
+        add_body(op, http::file_body(path, 0, size), opts.checksum, streamed);
         return op;
       },
       true, std::move(progress), std::move(cb),
-      [](S3Result<http::Response> r) -> S3Result<PutResult> {
+      [streamed, checksum = opts.checksum](S3Result<http::Response> r) -> S3Result<PutResult> {
         if (!r.ok()) return unexpected(std::move(r.error()));
-        return PutResult{unquote(r->header("etag")), etag_is_md5(*r)};
+        PutResult out;
+        out.etag = unquote(r->header("etag"));
+        out.etag_is_md5 = etag_is_md5(*r);
+        out.checksum_b64 = echoed_checksum(*r, checksum);
+        if (streamed->complete) {
+          out.streamed_checksum_raw = streamed->checksum_raw;
+          out.streamed_md5_raw = streamed->md5_raw;
+        }
+        return out;
       });
 }
 
@@ -481,7 +540,10 @@ void Client::put_object_data(const std::string& key, std::string data, const Put
       true, nullptr, std::move(cb),
       [](S3Result<http::Response> r) -> S3Result<PutResult> {
         if (!r.ok()) return unexpected(std::move(r.error()));
-        return PutResult{unquote(r->header("etag")), etag_is_md5(*r)};
+        PutResult out;
+        out.etag = unquote(r->header("etag"));
+        out.etag_is_md5 = etag_is_md5(*r);
+        return out;
       });
 }
 
@@ -621,6 +683,13 @@ void Client::create_multipart_upload(const std::string& key, const PutOptions& o
         op.key = key;
         op.query.emplace_back("uploads", "");
         add_put_headers(op, headers);
+        if (integrity::has_checksum_header(headers.multipart_checksum)) {
+          op.headers.emplace_back("x-amz-checksum-algorithm",
+                                  std::string(integrity::algo_s3_name(headers.multipart_checksum)));
+          if (integrity::is_crc(headers.multipart_checksum)) {
+            op.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
+          }
+        }
         return op;
       },
       true, nullptr, std::move(cb),
@@ -634,46 +703,73 @@ void Client::upload_part_file(const std::string& key, const std::string& upload_
                               const std::string& path, uint64_t offset, uint64_t length,
                               const std::string& content_md5_base64, http::UploadProgress progress,
                               Callback<PartResult> cb) {
+  BodyChecksum c;
+  if (!content_md5_base64.empty()) {
+    c.transport = integrity::ChecksumTransport::kContentMd5;
+    c.md5_b64 = content_md5_base64;
+  }
+  upload_part_file(key, upload_id, part_number, path, offset, length, c, std::move(progress),
+                   std::move(cb));
+}
+
+void Client::upload_part_file(const std::string& key, const std::string& upload_id, int part_number,
+                              const std::string& path, uint64_t offset, uint64_t length,
+                              const BodyChecksum& checksum, http::UploadProgress progress,
+                              Callback<PartResult> cb) {
+  auto streamed = std::make_shared<http::StreamedChecksums>();
   run<PartResult>(
-      [key, upload_id, part_number, path, offset, length, content_md5_base64] {
+      [key, upload_id, part_number, path, offset, length, checksum, streamed] {
         Op op;
         op.method = "PUT";
         op.key = key;
         op.query.emplace_back("partNumber", std::to_string(part_number));
         op.query.emplace_back("uploadId", upload_id);
-        op.payload_hash = kUnsignedPayload;
-        if (!content_md5_base64.empty()) op.headers.emplace_back("content-md5", content_md5_base64);
-        op.body = http::file_body(path, offset, length);
+        add_body(op, http::file_body(path, offset, length), checksum, streamed);
         return op;
       },
       true, std::move(progress), std::move(cb),
-      [this](S3Result<http::Response> r) -> S3Result<PartResult> {
+      [this, streamed, checksum](S3Result<http::Response> r) -> S3Result<PartResult> {
         if (!r.ok()) return unexpected(std::move(r.error()));
         std::string etag = unquote(r->header("etag"));
         if (etag.empty()) {
           return unexpected(malformed(cfg_, *r, "MalformedResponse",
                                       "the server accepted the part but sent no ETag"));
         }
-        return PartResult{std::move(etag), etag_is_md5(*r)};
+        PartResult out;
+        out.etag = std::move(etag);
+        out.etag_is_md5 = etag_is_md5(*r);
+        out.checksum_b64 = echoed_checksum(*r, checksum);
+        if (streamed->complete) {
+          out.streamed_checksum_raw = streamed->checksum_raw;
+          out.streamed_md5_raw = streamed->md5_raw;
+        }
+        return out;
       });
 }
 
 void Client::complete_multipart_upload(const std::string& key, const std::string& upload_id,
                                        const std::vector<CompletedPart>& parts,
-                                       Callback<PutResult> cb) {
+                                       Callback<PutResult> cb, const CompleteOptions& opts) {
   std::vector<CompletedPart> sorted = parts;
   std::stable_sort(
       sorted.begin(), sorted.end(),
       [](const CompletedPart& a, const CompletedPart& b) { return a.number < b.number; });
-  const std::string body = xml::complete_multipart_upload(sorted);
+  const std::string element = integrity::has_checksum_header(opts.algo)
+                                  ? "Checksum" + std::string(integrity::algo_s3_name(opts.algo))
+                                  : std::string();
+  const std::string body = xml::complete_multipart_upload(sorted, element);
   const std::string hash = integrity::sha256_hex(body);
   run<PutResult>(
-      [key, upload_id, body, hash] {
+      [key, upload_id, body, hash, opts] {
         Op op;
         op.method = "POST";
         op.key = key;
         op.query.emplace_back("uploadId", upload_id);
         op.headers.emplace_back("content-type", "application/xml");
+        if (!opts.full_object_b64.empty() && integrity::is_crc(opts.algo)) {
+          op.headers.emplace_back(integrity::checksum_header(opts.algo), opts.full_object_b64);
+          op.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
+        }
         op.payload_hash = hash;
         op.body = http::string_body(body);
         return op;

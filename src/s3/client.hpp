@@ -14,6 +14,7 @@
 
 #include "auth/credentials.hpp"
 #include "http/event_loop.hpp"
+#include "integrity/checksum.hpp"
 #include "s3/error.hpp"
 #include "s3/retry.hpp"
 #include "util/result.hpp"
@@ -42,11 +43,29 @@ struct ObjectInfo {
                              // x-amz-server-side-encryption-aws-kms-key-id
   std::map<std::string, std::string> headers;   // cache-control, content-disposition, ... when set
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without prefix, lower-case names
+  // x-amz-checksum-<algo> values the server reports (HEAD asks with x-amz-checksum-mode),
+  // keyed by algorithm name ("crc32c"), and x-amz-checksum-type ("FULL_OBJECT"/"COMPOSITE").
+  std::map<std::string, std::string> checksums;
+  std::string checksum_type;
+};
+
+// How a request body's integrity travels to the server (integrity/checksum.hpp).
+struct BodyChecksum {
+  integrity::ChecksumTransport transport = integrity::ChecksumTransport::kNone;
+  integrity::ChecksumAlgo algo = integrity::ChecksumAlgo::kNone;  // trailer / header
+  std::string checksum_b64;  // kHeader: the x-amz-checksum-<algo> value
+  std::string md5_b64;       // Content-MD5 (kContentMd5; with kHeader too when set)
+  std::string sha256_hex;    // kPayloadHash: the body's SHA-256, signed
+  bool also_md5 = false;     // kTrailer: also compute the MD5 while streaming
 };
 
 struct PutOptions {
-  std::string content_type;                     // "" = application/octet-stream
-  std::string content_md5;                      // base64 MD5, "" = none
+  std::string content_type;  // "" = application/octet-stream
+  std::string content_md5;   // base64 MD5, "" = none
+  BodyChecksum checksum;     // PUT: how the body is protected
+  // CreateMultipartUpload: every part carries this algorithm's checksum (x-amz-checksum-
+  // algorithm); a CRC is stored as the full-object checksum (x-amz-checksum-type FULL_OBJECT).
+  integrity::ChecksumAlgo multipart_checksum = integrity::ChecksumAlgo::kNone;
   std::map<std::string, std::string> metadata;  // x-amz-meta-*
   // Further headers sent as given (tagging, storage class, ACL, SSE, cache headers...).
   std::vector<std::pair<std::string, std::string>> headers;
@@ -57,6 +76,9 @@ struct PutResult {
   // The ETag is an MD5 of the bytes only without SSE-KMS / SSE-C (the server says which,
   // whatever we asked for: a bucket may encrypt with KMS by default).
   bool etag_is_md5 = true;
+  std::string checksum_b64;  // the server's x-amz-checksum-<algo> answer, "" when it sent none
+  // Computed while a trailer body streamed (BodyChecksum kTrailer), raw; "" otherwise.
+  std::string streamed_checksum_raw, streamed_md5_raw;
 };
 
 struct ListedObject {
@@ -74,11 +96,18 @@ struct ListPage {
 // Multipart uploads.
 struct CompletedPart {
   int number = 0;
-  std::string etag;  // without quotes
+  std::string etag;          // without quotes
+  std::string checksum_b64;  // the part's checksum (of CompleteOptions.algo), "" = none
 };
 struct PartResult {
   std::string etag;         // without quotes
   bool etag_is_md5 = true;  // see PutResult
+  std::string checksum_b64;
+  std::string streamed_checksum_raw, streamed_md5_raw;  // see PutResult
+};
+struct CompleteOptions {
+  integrity::ChecksumAlgo algo = integrity::ChecksumAlgo::kNone;  // of the parts' checksums
+  std::string full_object_b64;  // a CRC's full-object value, checked by the server
 };
 struct MultipartUpload {
   std::string key;
@@ -160,9 +189,14 @@ class Client {
                         const std::string& path, uint64_t offset, uint64_t length,
                         const std::string& content_md5_base64, http::UploadProgress progress,
                         Callback<PartResult> cb);
+  void upload_part_file(const std::string& key, const std::string& upload_id, int part_number,
+                        const std::string& path, uint64_t offset, uint64_t length,
+                        const BodyChecksum& checksum, http::UploadProgress progress,
+                        Callback<PartResult> cb);
   // Parts are sent in ascending part-number order. A 200 whose body is <Error> is a failure.
   void complete_multipart_upload(const std::string& key, const std::string& upload_id,
-                                 const std::vector<CompletedPart>& parts, Callback<PutResult> cb);
+                                 const std::vector<CompletedPart>& parts, Callback<PutResult> cb,
+                                 const CompleteOptions& opts = {});
   // NoSuchUpload counts as success.
   void abort_multipart_upload(const std::string& key, const std::string& upload_id,
                               Callback<bool> cb);

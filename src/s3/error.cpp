@@ -138,7 +138,7 @@ std::string describe_once(const S3Error& e) {
   }
   if (one_of(e.code, {"BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch"})) {
     return "the data the server received does not match its checksum " + tag +
-           ": the file may have changed during the upload";
+           ": the bytes were damaged on the way or the file changed during the upload";
   }
   if (e.code == "EntityTooLarge") {
     return "the object is too large for a single upload " + tag;
@@ -220,9 +220,11 @@ bool S3Error::is_retryable() const {
       http_status == 504) {
     return true;
   }
+  // BadDigest / XAmzContentSHA256Mismatch: the bytes were damaged on the way; sending them
+  // again (re-read from disk) is the cure.
   return one_of(code, {"SlowDown", "RequestTimeout", "InternalError", "RequestTimeTooSkewed",
-                       "ServiceUnavailable", "Throttling", "ThrottlingException",
-                       "RequestLimitExceeded", "TooManyRequests"});
+                       "BadDigest", "XAmzContentSHA256Mismatch", "ServiceUnavailable", "Throttling",
+                       "ThrottlingException", "RequestLimitExceeded", "TooManyRequests"});
 }
 
 std::string S3Error::describe() const {

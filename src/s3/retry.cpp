@@ -25,6 +25,11 @@ std::optional<std::chrono::milliseconds> retry_delay(const RetryPolicy& policy,
     if (attempt >= policy.max_connect_retries) return std::nullopt;
   }
   if (error.code == "RequestTimeTooSkewed") return std::chrono::milliseconds(0);
+  // Damaged bytes: re-send at once, twice at most (a file that keeps changing never matches).
+  if (error.code == "BadDigest" || error.code == "XAmzContentSHA256Mismatch") {
+    if (attempt >= 2) return std::nullopt;
+    return std::chrono::milliseconds(0);
+  }
   auto ceiling = policy.base * (is_throttle(error) ? 4 : 1);
   for (int i = 0; i < attempt && ceiling < policy.cap; ++i) ceiling *= 2;
   ceiling = std::min(ceiling, policy.cap);

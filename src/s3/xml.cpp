@@ -181,11 +181,16 @@ Result<std::string> parse_initiate_multipart_upload(std::string_view body) {
   return id;
 }
 
-std::string complete_multipart_upload(const std::vector<CompletedPart>& parts) {
+std::string complete_multipart_upload(const std::vector<CompletedPart>& parts,
+                                      const std::string& checksum_element) {
   std::string out = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (const CompletedPart& p : parts) {
     out += "<Part><PartNumber>" + std::to_string(p.number) + "</PartNumber><ETag>" +
-           escape("\"" + unquote(p.etag) + "\"") + "</ETag></Part>";
+           escape("\"" + unquote(p.etag) + "\"") + "</ETag>";
+    if (!checksum_element.empty() && !p.checksum_b64.empty()) {
+      out += "<" + checksum_element + ">" + escape(p.checksum_b64) + "</" + checksum_element + ">";
+    }
+    out += "</Part>";
   }
   out += "</CompleteMultipartUpload>";
   return out;

@@ -34,7 +34,9 @@ Result<ListPage> parse_list_objects_v2(std::string_view body);
 Result<std::string> parse_initiate_multipart_upload(std::string_view body);
 
 // <CompleteMultipartUpload> with the parts in the given order, ETags quoted.
-std::string complete_multipart_upload(const std::vector<CompletedPart>& parts);
+// checksum_element: "ChecksumCRC32C" etc. for parts that carry checksum_b64, "" = none.
+std::string complete_multipart_upload(const std::vector<CompletedPart>& parts,
+                                      const std::string& checksum_element = "");
 
 // CompleteMultipartUploadResult -> the ETag, unquoted.
 Result<PutResult> parse_complete_multipart_upload(std::string_view body);

@@ -5,10 +5,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "integrity/checksum.hpp"
 #include "integrity/hash_cache.hpp"
 #include "s3/client.hpp"
 #include "s3/content_type.hpp"
@@ -19,6 +23,16 @@
 namespace s3up::transfer {
 
 enum class Mode { kUpload, kDryRun, kUrlOnly };
+
+// How an existing object is judged identical to the local file (--compare).
+enum class CompareMode {
+  kSize,      // same size is enough (said so in the output)
+  kEtag,      // size, then MD5/multipart ETag, or our stored digest where the ETag cannot tell
+  kChecksum,  // size, then a whole-content digest: our stored metadata digest or the
+              // object's full-object checksum (one HEAD per object); the ETag when neither
+};
+std::string_view compare_mode_name(CompareMode m);  // "size", "etag", "checksum"
+std::optional<CompareMode> parse_compare_mode(std::string_view s);
 
 enum class Outcome {
   kUploaded,     // new object written
@@ -69,6 +83,14 @@ struct EngineOptions {
   const s3::ContentTypes* content_types = nullptr;
   // Digests of unchanged files from earlier runs (thread-safe); null = always hash.
   integrity::HashCache* hash_cache = nullptr;
+  // Integrity (see integrity/checksum.hpp).
+  integrity::ChecksumAlgo checksum_algo = integrity::ChecksumAlgo::kCrc32c;
+  integrity::ChecksumTransport checksum_transport = integrity::ChecksumTransport::kAuto;
+  integrity::MetadataDigest metadata_digest = integrity::MetadataDigest::kBlake3;
+  CompareMode compare = CompareMode::kEtag;
+  // Resume: journals of multipart uploads live here; "" = no journal (--no-resume).
+  std::filesystem::path state_dir;
+  std::string tool_version;  // stored as x-amz-meta-s3upload-tool ("s3upload/<version>")
 };
 
 // Counters for tests and the verbose log.
@@ -85,6 +107,9 @@ using FileFeed = std::function<void(const std::function<bool(LocalFile)>& emit)>
 struct TransferOutput {
   std::vector<LocalFile> files;     // sorted by display path
   std::vector<FileResult> results;  // results[i] belongs to files[i]
+  // How the bytes were protected in transit, one line for the user ("" when nothing was
+  // sent), e.g. "CRC32C trailers checked by the server".
+  std::string integrity;
 };
 
 // Transfers start while the feed is still walking (a pipeline); a key found twice fails the

@@ -169,7 +169,8 @@ std::string results_json(transfer::Mode mode, const std::string& bucket,
                          const std::vector<transfer::LocalFile>& files,
                          const std::vector<transfer::FileResult>& results, const Counts& c,
                          std::chrono::steady_clock::duration elapsed,
-                         std::chrono::system_clock::time_point finished) {
+                         std::chrono::system_clock::time_point finished,
+                         const std::string& integrity) {
   nlohmann::json j;
   j["tool"] = std::string("s3upload ") + S3UPLOAD_VERSION;
   j["finished_at"] =
@@ -190,6 +191,7 @@ std::string results_json(transfer::Mode mode, const std::string& bucket,
                  {"found", c.found},
                  {"not_found", c.not_found},
                  {"bytes_uploaded", c.bytes_uploaded}};
+  j["integrity"] = integrity;
   nlohmann::json arr = nlohmann::json::array();
   for (size_t i = 0; i < files.size() && i < results.size(); ++i) {
     nlohmann::json f;
@@ -206,6 +208,10 @@ std::string results_json(transfer::Mode mode, const std::string& bucket,
   j["files"] = std::move(arr);
   // Invalid UTF-8 in a name must not make the report unwritable.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string format_integrity(const std::string& integrity) {
+  return "🛡  Integrity: " + integrity;
 }
 
 std::string format_totals(const Counts& counts, std::chrono::steady_clock::duration elapsed) {

@@ -30,13 +30,19 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
                    const std::string& bucket, const std::vector<transfer::LocalFile>& files,
                    const std::vector<transfer::FileResult>& results, const Counts& counts);
 
-// The whole run as JSON (for --report): target, counts, duration and one entry per file.
+// The whole run as JSON (for --report): target, counts, duration, how the bytes were
+// protected ("integrity": TransferOutput::integrity, "" when nothing was sent) and one entry
+// per file.
 std::string results_json(transfer::Mode mode, const std::string& bucket,
                          const std::string& target_path,
                          const std::vector<transfer::LocalFile>& files,
                          const std::vector<transfer::FileResult>& results, const Counts& counts,
                          std::chrono::steady_clock::duration elapsed,
-                         std::chrono::system_clock::time_point finished);
+                         std::chrono::system_clock::time_point finished,
+                         const std::string& integrity = "");
+
+// "🛡  Integrity: CRC32C trailers checked by the server" (printed before the totals).
+std::string format_integrity(const std::string& integrity);
 
 // "Total: 1.20 GB uploaded in 12.3s (99.87 MB/s average)".
 std::string format_totals(const Counts& counts, std::chrono::steady_clock::duration elapsed);

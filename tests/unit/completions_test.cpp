@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli.hpp"
 #include "temp_dir.hpp"
 
 using s3up::cli::completion_script;
@@ -100,10 +101,13 @@ std::vector<std::string> lines(const std::string& s) {
 // Sources the bash script and calls _s3upload as bash would for the command line `words`, the
 // last word being the one under the cursor. Runs in `dir` with HOME=dir. Returns COMPREPLY,
 // sorted, one entry a line.
+// `script_text`: the bash script to load ("" = the TestApp's).
 std::vector<std::string> bash_complete(const s3up::test::TempDir& dir,
-                                       const std::vector<std::string>& words) {
+                                       const std::vector<std::string>& words,
+                                       const std::string& script_text = "") {
   TestApp t;
-  const std::string script = dir.write("s3upload.bash", completion_script(t.app, Shell::kBash));
+  const std::string script = dir.write(
+      "s3upload.bash", script_text.empty() ? completion_script(t.app, Shell::kBash) : script_text);
   std::string words_array;
   for (const auto& w : words) words_array += " " + quote(w);
   const std::string driver =
@@ -120,6 +124,15 @@ std::vector<std::string> bash_complete(const s3up::test::TempDir& dir,
 }
 
 using Lines = std::vector<std::string>;
+
+// The script s3upload itself prints for `--completions <shell>`.
+std::string real_script(const char* shell) {
+  std::vector<const char*> args = {"s3upload", "--completions", shell};
+  std::ostringstream out, err;
+  auto r = s3up::cli::parse(static_cast<int>(args.size()), args.data(), out, err);
+  EXPECT_EQ(r.exit_code, 0) << err.str();
+  return out.str();
+}
 
 }  // namespace
 
@@ -274,4 +287,53 @@ TEST(Completions, BashCompletesProfilesFromTheSharedFiles) {
 TEST(Completions, BashWithoutAwsFilesCompletesNoProfiles) {
   s3up::test::TempDir dir;
   EXPECT_EQ(bash_complete(dir, {"s3upload", "--profile", ""}), Lines{});
+}
+
+// ---- the real command line ------------------------------------------------------------------
+
+TEST(Completions, IntegrityFlagsAndTheirValuesInEveryShell) {
+  for (const char* shell : {"bash", "zsh", "fish"}) {
+    const std::string s = real_script(shell);
+    SCOPED_TRACE(s);
+    for (const char* name : {"checksum-algorithm", "checksum-transport", "metadata-checksum",
+                             "compare", "state-dir", "no-resume"}) {
+      EXPECT_NE(s.find(name), std::string::npos) << shell << ": " << name;
+    }
+    for (const char* words : {"crc32c crc32 crc64nvme sha256 sha1 md5 none",
+                              "auto trailer header content-md5 payload-hash none",
+                              "blake3 sha256 none", "size etag checksum"}) {
+      EXPECT_NE(s.find(words), std::string::npos) << shell << ": " << words;
+    }
+  }
+  const std::string zsh = real_script("zsh");
+  EXPECT_NE(zsh.find(":ALGO:(crc32c crc32 crc64nvme sha256 sha1 md5 none)'"), std::string::npos);
+  EXPECT_NE(zsh.find(":MODE:(size etag checksum)'"), std::string::npos);
+  EXPECT_NE(zsh.find("--state-dir=["), std::string::npos);
+  EXPECT_NE(zsh.find(":DIR:_files'"), std::string::npos);
+  const std::string fish = real_script("fish");
+  EXPECT_NE(fish.find("-l 'checksum-transport' -x -a 'auto trailer header content-md5 "
+                      "payload-hash none'"),
+            std::string::npos);
+  EXPECT_NE(fish.find("-l 'metadata-checksum' -x -a 'blake3 sha256 none'"), std::string::npos);
+  EXPECT_NE(fish.find("-l 'compare' -x -a 'size etag checksum'"), std::string::npos);
+  EXPECT_NE(fish.find("-l 'state-dir' -r"), std::string::npos);
+  EXPECT_NE(fish.find("complete -c 's3upload' -l 'no-resume' -d"), std::string::npos);
+}
+
+TEST(Completions, BashCompletesIntegrityValues) {
+  s3up::test::TempDir dir;
+  dir.write("state/x", "");
+  const std::string script = real_script("bash");
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--checksum-algorithm", "crc"}, script),
+            (Lines{"crc32", "crc32c", "crc64nvme"}));
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--checksum-transport", "p"}, script),
+            Lines{"payload-hash"});
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--checksum-transport=c"}, script),
+            Lines{"content-md5"});
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--metadata-checksum", ""}, script),
+            (Lines{"blake3", "none", "sha256"}));
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--compare", ""}, script),
+            (Lines{"checksum", "etag", "size"}));
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--state-dir", "st"}, script), Lines{"state"});
+  EXPECT_EQ(bash_complete(dir, {"s3upload", "--no-res"}, script), Lines{"--no-resume"});
 }

@@ -465,5 +465,56 @@ TEST(ResolveSettings, DotenvNeverOverridesEnvironment) {
   EXPECT_EQ(s.region, "eu-west-1");
 }
 
+// ---- integrity, comparison and resume -------------------------------------------------------
+// (The flag/key interplay is covered through the command line in cli_test.cpp.)
+
+TEST(ResolveIntegrity, DotenvKeysReachTheSettings) {
+  TempDir project;
+  std::ofstream(project.path() / ".env")
+      << "S3_CHECKSUM_ALGORITHM=sha1\nS3_COMPARE=checksum\nS3_RESUME=no\n";
+  Environment env;
+  env.set("HOME", "/home/u");
+  ASSERT_TRUE(load_dotenv(env, project.path()));
+  auto s = resolve_integrity(env, {});
+  ASSERT_TRUE(s) << s.error().front();
+  EXPECT_EQ(s->checksum_algo, integrity::ChecksumAlgo::kSha1);
+  EXPECT_EQ(s->checksum_transport, integrity::ChecksumTransport::kAuto);
+  EXPECT_EQ(s->compare, transfer::CompareMode::kChecksum);
+  EXPECT_TRUE(s->state_dir.empty());
+}
+
+TEST(ResolveIntegrity, DefaultStateDirFollowsXdg) {
+  Environment env;
+  env.set("HOME", "/home/u");
+  auto s = resolve_integrity(env, {});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state_dir, "/home/u/.local/state/s3upload");
+  env.set("XDG_STATE_HOME", "/xdg");
+  s = resolve_integrity(env, {});
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state_dir, "/xdg/s3upload");
+  Overrides o;
+  o.state_dir = "~";
+  s = resolve_integrity(env, o);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state_dir, "/home/u");
+}
+
+TEST(ResolveIntegrity, CollectsAllProblems) {
+  Environment env;
+  env.set("HOME", "/home/u");
+  env.set("S3_METADATA_CHECKSUM", "crc32");
+  Overrides o;
+  o.checksum_algorithm = "sha256";
+  o.checksum_transport = "content-md5";
+  o.compare = "bytes";
+  auto s = resolve_integrity(env, o);
+  ASSERT_FALSE(s);
+  ASSERT_EQ(s.error().size(), 3u);
+  EXPECT_TRUE(contains(s.error()[0], "sends the MD5 of the body")) << s.error()[0];
+  EXPECT_TRUE(contains(s.error()[1], "S3_METADATA_CHECKSUM 'crc32'")) << s.error()[1];
+  EXPECT_TRUE(contains(s.error()[2], "--compare 'bytes'")) << s.error()[2];
+}
+
 }  // namespace
 }  // namespace s3up::config

@@ -41,7 +41,12 @@ TEST(RetryDelay, NeverRetriesClientErrors) {
   EXPECT_FALSE(retry_delay(p, status(403, "AccessDenied"), 0, rng));
   EXPECT_FALSE(retry_delay(p, status(403, "SignatureDoesNotMatch"), 0, rng));
   EXPECT_FALSE(retry_delay(p, status(404, "NoSuchBucket"), 0, rng));
-  EXPECT_FALSE(retry_delay(p, status(400, "BadDigest"), 0, rng));
+  EXPECT_FALSE(retry_delay(p, status(400, "InvalidDigest"), 0, rng));
+  // Damaged bytes are sent again at once, twice at most.
+  EXPECT_EQ(retry_delay(p, status(400, "BadDigest"), 0, rng), std::chrono::milliseconds(0));
+  EXPECT_EQ(retry_delay(p, status(400, "XAmzContentSHA256Mismatch"), 1, rng),
+            std::chrono::milliseconds(0));
+  EXPECT_FALSE(retry_delay(p, status(400, "BadDigest"), 2, rng));
   EXPECT_FALSE(retry_delay(p, transport(CURLE_ABORTED_BY_CALLBACK), 0, rng));
   EXPECT_FALSE(retry_delay(p, transport(CURLE_READ_ERROR), 0, rng));
 }

@@ -79,7 +79,8 @@ TEST(S3ErrorClass, Retryable) {
   EXPECT_FALSE(transport_error(CURLE_PEER_FAILED_VERIFICATION, "x").is_retryable());
   EXPECT_FALSE(http_error(403, "AccessDenied").is_retryable());
   EXPECT_FALSE(http_error(404, "NoSuchKey").is_retryable());
-  EXPECT_FALSE(http_error(400, "BadDigest").is_retryable());
+  EXPECT_TRUE(http_error(400, "BadDigest").is_retryable());  // damaged on the way
+  EXPECT_FALSE(http_error(400, "InvalidDigest").is_retryable());
   EXPECT_FALSE(http_error(403, "SignatureDoesNotMatch").is_retryable());
 }
 
@@ -176,8 +177,8 @@ TEST(S3ErrorDescribe, ServerSide) {
   EXPECT_EQ(http_error(404, "NotFound").describe(),
             "the object or bucket was not found (404 NotFound)");
   EXPECT_EQ(http_error(400, "BadDigest").describe(),
-            "the data the server received does not match its checksum (400 BadDigest): the file "
-            "may have changed during the upload");
+            "the data the server received does not match its checksum (400 BadDigest): the bytes "
+            "were damaged on the way or the file changed during the upload");
   EXPECT_EQ(http_error(418, "").describe(), "the server rejected the request (HTTP 418)");
 }
 
@@ -350,7 +351,9 @@ TEST_F(ClientTest, HeadObjectParsesInfoAndSigns) {
   EXPECT_EQ(req.header("host"), host());
   EXPECT_EQ(req.header("x-amz-content-sha256"), integrity::kEmptySha256Hex);
   EXPECT_EQ(req.header("x-amz-date"), "20130524T000000Z");
-  EXPECT_EQ(signed_headers(req), "host;x-amz-content-sha256;x-amz-date");
+  // Asks for the object's stored checksums (full-object CRC) for the comparison.
+  EXPECT_EQ(req.header("x-amz-checksum-mode"), "ENABLED");
+  EXPECT_EQ(signed_headers(req), "host;x-amz-checksum-mode;x-amz-content-sha256;x-amz-date");
   EXPECT_EQ(req.header("authorization")
                 .rfind("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
                        "aws4_request, SignedHeaders=",

@@ -185,13 +185,19 @@ TEST(S3XmlMultipart, InitiateResult) {
 }
 
 TEST(S3XmlMultipart, CompleteDocument) {
-  EXPECT_EQ(complete_multipart_upload({{1, "a54357aff0632cce46d942af68356b38"},
-                                       {2, "\"0c78aef83f66abc1fa1e8477f296d394\""}}),
+  EXPECT_EQ(complete_multipart_upload({{1, "a54357aff0632cce46d942af68356b38", ""},
+                                       {2, "\"0c78aef83f66abc1fa1e8477f296d394\"", ""}}),
             "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             "<Part><PartNumber>1</PartNumber>"
             "<ETag>&quot;a54357aff0632cce46d942af68356b38&quot;</ETag></Part>"
             "<Part><PartNumber>2</PartNumber>"
             "<ETag>&quot;0c78aef83f66abc1fa1e8477f296d394&quot;</ETag></Part>"
+            "</CompleteMultipartUpload>");
+  EXPECT_EQ(complete_multipart_upload({{1, "a", "4waSgw=="}, {2, "b", ""}}, "ChecksumCRC32C"),
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+            "<Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag>"
+            "<ChecksumCRC32C>4waSgw==</ChecksumCRC32C></Part>"
+            "<Part><PartNumber>2</PartNumber><ETag>&quot;b&quot;</ETag></Part>"
             "</CompleteMultipartUpload>");
   EXPECT_EQ(complete_multipart_upload({}),
             "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

@@ -142,4 +142,24 @@ TEST(Report, JsonHasEveryFile) {
   EXPECT_EQ(j["files"][0]["url"], "https://u/a");
   EXPECT_EQ(j["files"][1]["error"], "boom");
   EXPECT_EQ(j["files"][1]["key"], "up/b.mp4");
+  EXPECT_EQ(j["integrity"], "") << "nothing said about integrity unless the caller says it";
+}
+
+TEST(Report, JsonCarriesTheIntegrityLine) {
+  using transfer::Outcome;
+  std::vector<transfer::LocalFile> files = {file("a.mp4", 5)};
+  std::vector<transfer::FileResult> results = {result(Outcome::kUploaded, "https://u/a")};
+  auto counts = ui::count_results(files, results);
+  auto j = nlohmann::json::parse(ui::results_json(
+      transfer::Mode::kUpload, "bkt", "up", files, results, counts, std::chrono::seconds(2),
+      std::chrono::system_clock::now(), "CRC32C trailers checked by the server"));
+  EXPECT_EQ(j["integrity"], "CRC32C trailers checked by the server");
+  EXPECT_EQ(j["counts"]["uploaded"], 1);
+}
+
+TEST(Report, IntegrityLine) {
+  EXPECT_EQ(ui::format_integrity("CRC32C trailers checked by the server"),
+            "🛡  Integrity: CRC32C trailers checked by the server");
+  EXPECT_EQ(ui::Style{true}.dim(ui::format_integrity("Content-MD5")),
+            "\x1b[2m🛡  Integrity: Content-MD5\x1b[0m");
 }

@@ -1,0 +1,231 @@
+#include "transfer/digests.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <variant>
+
+#include "integrity/blake3.hpp"
+#include "util/strings.hpp"
+
+namespace s3up::transfer {
+namespace {
+
+// One running digest of any kind.
+class AnyDigest {
+ public:
+  explicit AnyDigest(const std::string& kind) {
+    if (kind == "blake3") {
+      state_.emplace<integrity::Blake3>();
+    } else if (auto a = integrity::parse_checksum_algo(kind)) {
+      state_.emplace<integrity::Checksum>(*a);
+    }
+  }
+  bool valid() const { return state_.index() != 0; }
+  void update(const char* p, size_t n) {
+    if (auto* b = std::get_if<integrity::Blake3>(&state_)) b->update(p, n);
+    if (auto* c = std::get_if<integrity::Checksum>(&state_)) c->update(p, n);
+  }
+  std::string finish() {
+    if (auto* b = std::get_if<integrity::Blake3>(&state_)) return b->raw();
+    if (auto* c = std::get_if<integrity::Checksum>(&state_)) return c->finish_raw();
+    return "";
+  }
+
+ private:
+  std::variant<std::monostate, integrity::Blake3, integrity::Checksum> state_;
+};
+
+}  // namespace
+
+std::string hex_decode(const std::string& hex) {
+  if (hex.size() % 2 != 0) return "";
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return "";
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::string base64_decode(const std::string& b64) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (b64.size() % 4 != 0) return "";
+  std::string out;
+  for (size_t i = 0; i < b64.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char c = b64[i + k];
+      if (c == '=' && i + 4 == b64.size() && k >= 2) {
+        v[k] = 0;
+        ++pad;
+      } else if (pad > 0 || (v[k] = value(c)) < 0) {
+        return "";
+      }
+    }
+    const uint32_t n =
+        (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
+    out.push_back(static_cast<char>((n >> 16) & 0xff));
+    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
+  }
+  return out;
+}
+
+FileDigests range_digests(const std::string& path, uint64_t offset, uint64_t length,
+                          const std::vector<std::string>& kinds) {
+  FileDigests out;
+  std::vector<std::pair<std::string, AnyDigest>> running;
+  for (const auto& k : kinds) {
+    AnyDigest d(k);
+    if (d.valid()) running.emplace_back(k, std::move(d));
+  }
+  if (running.empty()) return out;
+  out.hashed = true;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    out.error = "cannot open " + path + ": " + std::strerror(errno);
+    return out;
+  }
+  std::unique_ptr<char[]> buf(new char[1 << 20]);
+  uint64_t pos = offset, left = length;
+  while (left > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(1 << 20, left));
+    const ssize_t got = ::pread(fd, buf.get(), want, static_cast<off_t>(pos));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      out.error = got < 0 ? "read error on " + path + ": " + std::strerror(errno)
+                          : "read error on " + path + ": the file became shorter while it was read";
+      ::close(fd);
+      return out;
+    }
+    for (auto& [k, d] : running) d.update(buf.get(), static_cast<size_t>(got));
+    pos += static_cast<uint64_t>(got);
+    left -= static_cast<uint64_t>(got);
+  }
+  ::close(fd);
+  for (auto& [k, d] : running) out.raw[k] = d.finish();
+  return out;
+}
+
+FileDigests whole_file_digests(const std::string& path, uint64_t size,
+                               const std::vector<std::string>& kinds, integrity::HashCache* cache,
+                               FileDigests have) {
+  std::optional<integrity::FileIdentity> id;
+  if (cache) {
+    if (auto got = integrity::identify(path); got && got->size == size) id = *got;
+  }
+  std::vector<std::string> missing;
+  for (const auto& k : kinds) {
+    if (have.raw.count(k)) continue;
+    if (id) {
+      if (auto hit = cache->get(*id, k)) {
+        std::string raw = hex_decode(*hit);
+        if (!raw.empty()) {
+          have.raw[k] = std::move(raw);
+          continue;
+        }
+      }
+    }
+    missing.push_back(k);
+  }
+  if (missing.empty()) return have;
+  FileDigests fresh = range_digests(path, 0, size, missing);
+  if (!fresh.error.empty()) {
+    have.error = fresh.error;
+    return have;
+  }
+  have.hashed = true;
+  // Cached only if the file did not change while it was read.
+  bool unchanged = false;
+  if (id) {
+    auto after = integrity::identify(path);
+    unchanged = after && *after == *id;
+  }
+  for (auto& [k, raw] : fresh.raw) {
+    if (unchanged) cache->put(*id, k, hex_encode(raw));
+    have.raw[k] = std::move(raw);
+  }
+  return have;
+}
+
+namespace {
+
+std::string parts_kind(uint64_t part_size) {
+  return "md5-parts:" + std::to_string(part_size);
+}
+
+}  // namespace
+
+PartMd5s part_md5s(const std::string& path, uint64_t size, uint64_t part_size,
+                   integrity::HashCache* cache) {
+  PartMd5s out;
+  const size_t want = static_cast<size_t>((size + part_size - 1) / part_size);
+  std::optional<integrity::FileIdentity> id;
+  if (cache) {
+    if (auto got = integrity::identify(path); got && got->size == size) id = *got;
+  }
+  if (id) {
+    if (auto hit = cache->get(*id, parts_kind(part_size))) {
+      std::vector<std::string> fields = split(*hit, ',');
+      std::vector<std::string> raw;
+      for (const auto& f : fields) {
+        std::string r = hex_decode(f);
+        if (r.size() != 16) break;
+        raw.push_back(std::move(r));
+      }
+      if (raw.size() == want && fields.size() == want) {
+        out.raw = std::move(raw);
+        out.from_cache = true;
+        return out;
+      }
+    }
+  }
+  for (uint64_t off = 0; off < size; off += part_size) {
+    auto h = integrity::hash_file_raw(path, integrity::HashAlgo::kMd5, off,
+                                      std::min(part_size, size - off));
+    if (!h) {
+      out.error = h.error();
+      return out;
+    }
+    out.raw.push_back(*h);
+  }
+  if (id) {
+    auto after = integrity::identify(path);
+    if (after && *after == *id) remember_part_md5s(cache, *id, part_size, out.raw);
+  }
+  return out;
+}
+
+void remember_part_md5s(integrity::HashCache* cache, const integrity::FileIdentity& id,
+                        uint64_t part_size, const std::vector<std::string>& raw) {
+  if (!cache || raw.empty()) return;
+  std::string v;
+  for (const auto& r : raw) {
+    if (r.size() != 16) return;
+    v += (v.empty() ? "" : ",") + hex_encode(r);
+  }
+  cache->put(id, parts_kind(part_size), v);
+}
+
+}  // namespace s3up::transfer
