@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # bench/run.sh — upload benchmarks: s3upload against aws CLI v1/v2/v2-CRT, rclone and
 # s3cmd on local S3 servers (OpenStack Swift + s3api, s3rver), plus s3upload into a
-# discard-everything endpoint compared with iperf3 loopback throughput.
+# discard-everything endpoint compared with iperf3 loopback throughput, and re-runs where
+# nothing changed (s3upload against aws s3 sync and rclone copy).
 #
 # Usage: bench/run.sh [OPTIONS]
 #   --quick             small data (256 MiB file, 1,000 small files), shorter iperf3
-#   --only LIST         scenarios to run, comma list of a,b,c (default a,b,c)
+#   --only LIST         scenarios to run, comma list of a,b,c,d (default a,b,c,d)
 #                         a  one big file (1 GiB) into Swift, every tool
 #                         b  5,000 x 4 KiB files (50 dirs x 100) into Swift and s3rver
 #                         c  s3upload into bench/discard_server + iperf3 loopback
+#                         d  no-change re-run: d1 the 5,000 files already uploaded (by the
+#                            same tool, unmeasured), re-run measured: s3upload vs aws s3
+#                            sync (v1, v2, v2 CRT) and rclone copy, on Swift and s3rver;
+#                            d2 the 1 GiB file already uploaded by s3upload, re-run (Swift)
 #   --tools LIST        tools, comma list (default all):
 #                         s3upload,aws1,aws2,aws2crt,rclone,s3cmd
-#   --servers LIST      servers for scenario b (default swift,s3rver)
+#   --servers LIST      servers for scenarios b and d1 (default swift,s3rver)
 #   --timeout SECS      time limit of one tool run (default 1200; --quick 300)
 #   --repeat N          run every row N times (fresh server each time) and report the
 #                       run with the median wall time (default 1; scenario c: at least 3)
@@ -41,7 +46,7 @@ die() { log "error: $*"; exit 1; }
 # options
 
 QUICK=0
-ONLY=a,b,c
+ONLY=a,b,c,d
 ALL_TOOLS=s3upload,aws1,aws2,aws2crt,rclone,s3cmd
 TOOLS=$ALL_TOOLS
 SERVERS=swift,s3rver
@@ -75,7 +80,7 @@ for t in ${TOOLS//,/ }; do
   [[ ",$ALL_TOOLS," == *",$t,"* ]] || die "unknown tool: $t (known: $ALL_TOOLS)"
 done
 for s in ${ONLY//,/ }; do
-  [[ $s == a || $s == b || $s == c ]] || die "unknown scenario: $s (a, b or c)"
+  [[ $s == a || $s == b || $s == c || $s == d ]] || die "unknown scenario: $s (a, b, c or d)"
 done
 for s in ${SERVERS//,/ }; do
   [[ $s == swift || $s == s3rver ]] || die "unknown server: $s (swift or s3rver)"
@@ -107,7 +112,7 @@ S3UPLOAD_BIG=()         # defaults
 # work directory, cleanup
 
 WORK=$(mktemp -d /tmp/s3upload-bench.XXXXXX)
-mkdir -p "$WORK/logs" "$WORK/srv" "$WORK/bin" "$WORK/home" "$WORK/aws"
+mkdir -p "$WORK/logs" "$WORK/srv" "$WORK/bin" "$WORK/home" "$WORK/aws" "$WORK/xdg"
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
 SERVER_DIRS=()  # started s3-server.sh directories not yet stopped
@@ -420,16 +425,22 @@ verify_upload() {
   return 1
 }
 
-# tool_cmd TOOL SHAPE(big|small) PREFIX: sets CMD (array) and CMD_ENV (array).
+# tool_cmd TOOL SHAPE(big|small) PREFIX [XDG_DIR]: sets CMD (array) and CMD_ENV (array).
+# s3upload gets XDG_CACHE_HOME=XDG_DIR/cache and XDG_STATE_HOME=XDG_DIR/state (default: a
+# new empty directory under $WORK/xdg), so its hash cache and resume journals start empty:
+# every measured upload is a cold run unless a caller passes the directory of an earlier run.
 tool_cmd() {
-  local tool=$1 shape=$2 prefix=$3 host
+  local tool=$1 shape=$2 prefix=$3 xdg=${4:-} host
   local base_env=(AWS_ACCESS_KEY_ID="$SRV_KEY" AWS_SECRET_ACCESS_KEY="$SRV_SECRET"
     AWS_DEFAULT_REGION=us-east-1 HOME="$WORK/home")
   CMD=() CMD_ENV=("${base_env[@]}")
   case "$tool" in
     s3upload)
+      [[ -n "$xdg" ]] || xdg=$(mktemp -d "$WORK/xdg/run.XXXXXX")
+      mkdir -p "$xdg/cache" "$xdg/state"
       CMD_ENV+=(AWS_ENDPOINT_URL="$SRV_ENDPOINT" AWS_REGION=us-east-1 S3_BUCKET="$SRV_BUCKET"
-        S3_TARGET_PATH="$prefix" S3_FORCE_PATH_STYLE=true)
+        S3_TARGET_PATH="$prefix" S3_FORCE_PATH_STYLE=true
+        XDG_CACHE_HOME="$xdg/cache" XDG_STATE_HOME="$xdg/state")
       if [[ $shape == big ]]; then
         CMD=("$S3UPLOAD" --no-progress -e '*' "${S3UPLOAD_BIG[@]}" "$BIG_FILE")
       else
@@ -552,7 +563,7 @@ run_row() {
       continue
     fi
     local prefix=bench/$tool-$n
-    tool_cmd "$tool" "$shape" "$prefix"
+    tool_cmd "$tool" "$shape" "$prefix" "$WORK/xdg/$id"
     sync
     sleep 1
     local pg before after scpu
@@ -590,6 +601,189 @@ run_row() {
 }
 
 # ------------------------------------------------------------------------------------
+# scenario d: re-runs where nothing changed
+
+D_TOOLS=s3upload,aws1,aws2,aws2crt,rclone  # s3cmd sync is not part of scenario d
+
+rerun_label() {
+  case "$1" in
+    aws1 | aws2 | aws2crt) echo "$(label_of "$1") s3 sync" ;;
+    rclone) echo "rclone copy" ;;
+    *) label_of "$1" ;;
+  esac
+}
+
+# snapshot PREFIX FILE: the listing of s3://bucket/PREFIX/ (date, time, size, key of every
+# object) sorted by key into FILE; sets SNAP_N (objects) and SNAP_B (bytes).
+snapshot() {
+  local prefix=$1 file=$2 rc
+  env AWS_CONFIG_FILE="$WORK/aws/config-small" AWS_ACCESS_KEY_ID="$SRV_KEY" \
+    AWS_SECRET_ACCESS_KEY="$SRV_SECRET" AWS_DEFAULT_REGION=us-east-1 HOME="$WORK/home" \
+    timeout 300 "$VERIFY_AWS" s3 ls "s3://$SRV_BUCKET/$prefix/" --recursive \
+    --endpoint-url "$SRV_ENDPOINT" >"$file.raw" 2>"$file.err"
+  rc=$?
+  sort -k4 "$file.raw" >"$file"
+  SNAP_N=$(wc -l <"$file")
+  SNAP_B=$(awk '{ s += $3 } END { printf "%.0f", s }' "$file")
+  return "$rc"
+}
+
+# rerun_cmd TOOL SHAPE PREFIX XDG_DIR REPORT: sets CMD and CMD_ENV. The same command first
+# seeds the prefix (unmeasured), then is measured re-running over it.
+rerun_cmd() {
+  local tool=$1 shape=$2 prefix=$3 xdg=$4 report=$5 src=$SMALL_DIR bin=$AWS2
+  [[ $shape == big ]] && src=$BIG_FILE
+  tool_cmd "$tool" "$shape" "$prefix" "$xdg"
+  case "$tool" in
+    s3upload)
+      # -v only adds a few debug lines per run (the "hashing:" and "requests:" counts).
+      CMD=("${CMD[@]:0:${#CMD[@]}-1}" -v --report "$report" "${CMD[@]: -1}")
+      ;;
+    aws1 | aws2 | aws2crt)
+      # Without --only-show-errors: every upload would print an "upload:" line.
+      [[ $tool == aws1 ]] && bin=$AWS1
+      CMD=("$bin" s3 sync "$src" "s3://$SRV_BUCKET/$prefix/" --endpoint-url "$SRV_ENDPOINT"
+        --no-progress)
+      ;;
+    rclone)
+      CMD+=(-v)  # INFO lines for every file copied or whose modification time is set
+      ;;
+  esac
+}
+
+# run_rerun_row SCENARIO KIND TOOL SHAPE: seed with the tool, then measure the re-run and
+# check that it changed nothing (best of --repeat by median, a fresh server each time).
+run_rerun_row() {
+  local scenario=$1 kind=$2 tool=$3 shape=$4 label port='' n want_n want_b missing
+  label=$(rerun_label "$tool")
+  if [[ $shape == big ]]; then want_n=1 want_b=$BIG_BYTES; else want_n=$SMALL_COUNT want_b=$SMALL_BYTES; fi
+  missing=$(tool_missing "$tool")
+  if [[ -n "$missing" ]]; then
+    add_row "$scenario" "$kind" "$label" FAILED 0 0 0 0 "$want_b" "$want_n" "$missing"
+    log "  $label: FAILED ($missing)"
+    return
+  fi
+  [[ $tool == aws2crt ]] && port=80
+  local results=() okruns=0 lastfail=''
+  for ((n = 1; n <= REPEAT; n++)); do
+    local id=${scenario}-${kind}-${tool}-${n} dir prefix=bench/$tool-$n seed_wall
+    dir=$WORK/srv/$id
+    if ! start_server "$kind" "$dir" "$port"; then
+      lastfail=$SRV_ERR
+      log "  $label run $n: FAILED ($lastfail)"
+      stop_server "$dir"
+      continue
+    fi
+    # Seed: the same command, same XDG directories (s3upload's hash cache stays warm).
+    rerun_cmd "$tool" "$shape" "$prefix" "$WORK/xdg/$id" "$WORK/logs/$id-seed.json"
+    timed "$WORK/logs/$id-seed" env "${CMD_ENV[@]}" "${CMD[@]}"
+    seed_wall=$T_WALL
+    if ((T_RC != 0)); then
+      lastfail="seed upload: $(fail_reason "$T_RC" "$WORK/logs/$id-seed.out")"
+    elif ! snapshot "$prefix" "$WORK/logs/$id-before.ls" ||
+      [[ "$SNAP_N" != "$want_n" || "$SNAP_B" != "$want_b" ]]; then
+      lastfail="seed upload incomplete: listing shows $SNAP_N objects / $SNAP_B bytes, expected $want_n / $want_b"
+    else
+      lastfail=
+    fi
+    if [[ -n "$lastfail" ]]; then
+      for f in "$dir"/*.log; do cp "$f" "$WORK/logs/$id-server-$(basename "$f")"; done 2>/dev/null
+      log "  $label run $n: FAILED ($lastfail)"
+      stop_server "$dir"
+      continue
+    fi
+    log "  $label run $n: seeded in ${seed_wall}s ($SNAP_N objects)"
+    rerun_cmd "$tool" "$shape" "$prefix" "$WORK/xdg/$id" "$WORK/logs/$id.json"
+    sync
+    sleep 1
+    local pg before after scpu out=$WORK/logs/$id.out changed='' detail='' hashed=''
+    pg=$(server_pgids "$dir")
+    # shellcheck disable=SC2086
+    before=$(server_cpu $pg)
+    timed "$WORK/logs/$id" env "${CMD_ENV[@]}" "${CMD[@]}"
+    # shellcheck disable=SC2086
+    after=$(server_cpu $pg)
+    scpu=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.2f", a - b }')
+    if ((T_RC != 0)); then
+      lastfail=$(fail_reason "$T_RC" "$out")
+      for f in "$dir"/*.log; do cp "$f" "$WORK/logs/$id-server-$(basename "$f")"; done 2>/dev/null
+      log "  $label run $n: FAILED ($lastfail)"
+      stop_server "$dir"
+      continue
+    fi
+    # Nothing may have changed: the same listing (a re-upload changes LastModified) ...
+    if ! snapshot "$prefix" "$WORK/logs/$id-after.ls"; then
+      changed="listing after the re-run failed"
+    elif ! cmp -s "$WORK/logs/$id-before.ls" "$WORK/logs/$id-after.ls"; then
+      changed="listing changed ($(diff "$WORK/logs/$id-before.ls" "$WORK/logs/$id-after.ls" | grep -c '^>') object(s) differ)"
+    fi
+    # ... and the tool's own account of what it did.
+    case "$tool" in
+      s3upload)
+        local counts h r cu cs cf
+        counts=$(python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["counts"]
+print(c["uploaded"], c["skipped"], c["failed"])' "$WORK/logs/$id.json" 2>/dev/null)
+        read -r cu cs cf <<<"${counts:-? ? ?}"
+        h=$(sed -n 's/.*hashing: \([0-9]*\) file(s) read, \([0-9]*\) digest(s) from the hash cache.*/\1 \2/p' "$out" | tail -n 1)
+        r=$(sed -n 's/.*requests: \(.*\); .*/\1/p' "$out" | tail -n 1)
+        hashed=${h%% *}
+        detail="report: $cu uploaded, $cs skipped, $cf failed; hashing: ${hashed:-?} file(s) read, ${h##* } digest(s) from the cache; requests: ${r:-?}"
+        [[ "$cu" == 0 && "$cf" == 0 ]] || changed="${changed:+$changed; }report says $cu uploaded, $cf failed"
+        ;;
+      aws1 | aws2 | aws2crt)
+        local u
+        u=$(grep -c '^upload:' "$out")
+        detail="$u \`upload:\` lines"
+        ((u == 0)) || changed="${changed:+$changed; }$u upload: lines"
+        ;;
+      rclone)
+        local u
+        u=$(grep -cE 'Copied|Updated modification time' "$out")
+        detail="$u Copied/Updated-modtime lines"
+        ((u == 0)) || changed="${changed:+$changed; }$u Copied/Updated modification time lines"
+        ;;
+    esac
+    if [[ -n "$changed" ]]; then
+      lastfail="the re-run was no no-op (${T_WALL}s wall, ${T_CPU}s CPU): $changed"
+      log "  $label run $n: FAILED ($lastfail)"
+    else
+      results+=("$T_WALL"$'\t'"$T_CPU"$'\t'"$T_RSS_KB"$'\t'"$scpu"$'\t'"seeded in ${seed_wall}s by the same command; re-run changed nothing (listing identical; $detail)"$'\t'"$hashed")
+      okruns=$((okruns + 1))
+      log "  $label run $n: ${T_WALL}s wall, ${T_CPU}s CPU, $((T_RSS_KB / 1024)) MiB, server ${scpu}s CPU ($detail)"
+    fi
+    stop_server "$dir"
+  done
+  if ((okruns == 0)); then
+    add_row "$scenario" "$kind" "$label" FAILED 0 0 0 0 "$want_b" "$want_n" "$lastfail"
+    return
+  fi
+  local pick w c r s note x
+  pick=$(printf '%s\n' "${results[@]}" | awk -F'\t' '{ print $1 "\t" $0 }' | median_pick)
+  IFS=$'\t' read -r w c r s note x <<<"$pick"
+  ((REPEAT > 1)) && note="median of $okruns runs; $note"
+  ((okruns < REPEAT)) && note="$note; $((REPEAT - okruns)) failed: $lastfail"
+  add_row "$scenario" "$kind" "$label" ok "$w" "$c" "$r" "$s" "$want_b" "$want_n" "$note" "$x"
+}
+
+run_scenario_d() {
+  local kind tool
+  for kind in ${SERVERS//,/ }; do
+    log "scenario d1: re-run over $SMALL_COUNT files of 4 KiB already in $kind"
+    for tool in ${TOOLS//,/ }; do
+      [[ ",$D_TOOLS," == *",$tool,"* ]] || continue
+      log " d1 / $kind / $(rerun_label "$tool")"
+      run_rerun_row d1 "$kind" "$tool" small
+    done
+  done
+  if want_tool s3upload; then
+    log "scenario d2: s3upload re-run over the ${BIG_MIB} MiB file already in swift"
+    run_rerun_row d2 swift s3upload big
+  fi
+}
+
+# ------------------------------------------------------------------------------------
 # scenario c: discard server + iperf3
 
 free_port() {
@@ -616,14 +810,20 @@ run_scenario_c() {
   else
     SRV_ENDPOINT=http://127.0.0.1:$port SRV_KEY=bench SRV_SECRET=bench SRV_BUCKET=bench-bucket
     local stats0 stats1 got before after scpu lastfail='' label
-    for tool in s3upload curl; do
-      [[ $tool == s3upload ]] && ! want_tool s3upload && continue
+    # s3upload twice: defaults (with a cold cache that includes the whole-file BLAKE3 stored
+    # as metadata), and --metadata-checksum none (the transport checksum only).
+    for tool in s3upload s3upload-nometa curl; do
+      [[ $tool == s3upload* ]] && ! want_tool s3upload && continue
       results=()
       for ((n = 1; n <= reps; n++)); do
         stats0=$(curl -s "$SRV_ENDPOINT/__stats" | sed 's/.*"body_bytes":\([0-9]*\).*/\1/')
         if [[ $tool == s3upload ]]; then
-          tool_cmd s3upload big "bench/s3upload-$n"
+          tool_cmd s3upload big "bench/s3upload-$n" "$WORK/xdg/c-$tool-$n"
           label=s3upload
+        elif [[ $tool == s3upload-nometa ]]; then
+          tool_cmd s3upload big "bench/s3upload-nometa-$n" "$WORK/xdg/c-$tool-$n"
+          CMD=("${CMD[@]:0:${#CMD[@]}-1}" --metadata-checksum none "${CMD[@]: -1}")
+          label="s3upload --metadata-checksum none"
         else
           # Reference: one plain unsigned PUT of the same file by curl (no hashing).
           CMD_ENV=(HOME="$WORK/home")
@@ -717,6 +917,8 @@ if want_scenario b; then
   done
 fi
 
+want_scenario d && run_scenario_d
+
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 T_END=$(date +%s)
 
@@ -752,10 +954,10 @@ rows = []
 with open(sys.argv[1]) as f:
     for line in f:
         p = line.rstrip("\n").split("\t")
-        p += [""] * (11 - len(p))
+        p += [""] * (12 - len(p))
         rows.append(dict(zip(
             ["scenario", "server", "tool", "status", "wall", "cpu", "rss", "scpu", "bytes",
-             "files", "note"], p)))
+             "files", "note", "extra"], p)))
 iperf_bps = float(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else None
 
 def num(x):
@@ -773,6 +975,8 @@ def rate(r):
     w, b, n = num(r["wall"]), num(r["bytes"]), num(r["files"])
     if not w:
         return ""
+    if r["scenario"].startswith("d"):  # re-runs: files checked per second
+        return f"{n / w:.0f} files/s checked" if n and n > 1 else ""
     if n and n > 1:
         return f"{n / w:.0f} files/s"
     return f"{b / w / 1048576:.0f} MiB/s"
@@ -783,7 +987,8 @@ def ratio(a, b):
         return ""
     return f"{a / b:.2f}"
 
-names = {"a": "a: 1 big file", "b": "b: small files", "c": "c: discard"}
+names = {"a": "a: 1 big file", "b": "b: small files", "c": "c: discard",
+         "d1": "d1: re-run, small files", "d2": "d2: re-run, 1 big file"}
 print("| scenario | server | tool | wall s | client CPU s | peak RSS MiB | server CPU s | rate "
       "| wall ratio s3upload/peer | CPU ratio s3upload/peer | notes |")
 print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -794,7 +999,7 @@ for r in rows:
         continue
     b = base.get((r["scenario"], r["server"]))
     wr = cr = ""
-    if b and r["tool"] != "s3upload" and r["server"] != "loopback":
+    if b and not r["tool"].startswith("s3upload") and r["server"] != "loopback":
         wr, cr = ratio(b["wall"], r["wall"]), ratio(b["cpu"], r["cpu"])
     rss = num(r["rss"])
     print(f"| {sc} | {r['server']} | {r['tool']} | {num(r['wall']):.2f} | {num(r['cpu']):.2f} | "
@@ -802,14 +1007,51 @@ for r in rows:
 print()
 print("Ratios are s3upload ÷ peer in the same scenario and server: below 1 means s3upload "
       "took less wall time / less client CPU.")
-d = next((r for r in rows if r["scenario"] == "c" and r["tool"] == "s3upload" and r["status"] == "ok"), None)
-if d and iperf_bps:
-    s3 = num(d["bytes"]) / num(d["wall"])
-    ip = iperf_bps / 8
+for tool, what in (("s3upload", "s3upload"),
+                  ("s3upload --metadata-checksum none", "s3upload --metadata-checksum none")):
+    d = next((r for r in rows if r["scenario"] == "c" and r["tool"] == tool and r["status"] == "ok"), None)
+    if d and iperf_bps:
+        s3 = num(d["bytes"]) / num(d["wall"])
+        ip = iperf_bps / 8
+        print()
+        print(f"**{what} into the discard server: {s3 / 1048576:.0f} MiB/s "
+              f"({s3 * 8 / 1e9:.2f} Gbit/s); iperf3 loopback: {ip / 1048576:.0f} MiB/s "
+              f"({iperf_bps / 1e9:.2f} Gbit/s); ratio s3upload / iperf3 = {s3 / ip:.3f}.**")
+
+# Scenario d: the issue's bars.
+servers = []
+for r in rows:
+    if r["scenario"] == "d1" and r["server"] not in servers:
+        servers.append(r["server"])
+for srv in servers:
+    b = base.get(("d1", srv))
+    syncs = [r for r in rows if r["scenario"] == "d1" and r["server"] == srv
+             and r["tool"].endswith("s3 sync") and r["status"] == "ok"]
     print()
-    print(f"**s3upload into the discard server: {s3 / 1048576:.0f} MiB/s "
-          f"({s3 * 8 / 1e9:.2f} Gbit/s); iperf3 loopback: {ip / 1048576:.0f} MiB/s "
-          f"({iperf_bps / 1e9:.2f} Gbit/s); ratio s3upload / iperf3 = {s3 / ip:.3f}.**")
+    if not b:
+        print(f"**d1 ({srv}): no s3upload result, no ratio.**")
+        continue
+    if not syncs:
+        print(f"**d1 ({srv}): no aws s3 sync result to compare with.**")
+        continue
+    rs = [(r["tool"], num(b["wall"]) / num(r["wall"])) for r in syncs]
+    met = all(x <= 0.5 for _, x in rs)
+    print(f"**d1 ({srv}): s3upload re-run wall ÷ aws s3 sync wall: "
+          + ", ".join(f"{t.replace(' s3 sync', '')} {x:.2f}" for t, x in rs)
+          + f" — bar ≤ 0.5: {'met' if met else 'NOT met'}"
+          + ("" if met else " (" + ", ".join(t.replace(' s3 sync', '') for t, x in rs if x > 0.5) + ")")
+          + f"; s3upload hashed {b['extra'] or '?'} file(s).**")
+d2 = next((r for r in rows if r["scenario"] == "d2" and r["tool"] == "s3upload"), None)
+if d2:
+    print()
+    if d2["status"] != "ok":
+        print(f"**d2: s3upload re-run FAILED: {d2['note']}**")
+    else:
+        cpu, hashed = num(d2["cpu"]), d2["extra"]
+        print(f"**d2: s3upload re-run over the {num(d2['bytes']) / 1048576:.0f} MiB file: "
+              f"{num(d2['wall']):.2f} s wall, {cpu:.2f} s client CPU (bar < 0.1 s: "
+              f"{'met' if cpu < 0.1 else 'NOT met'}); {hashed or '?'} file(s) hashed (bar 0: "
+              f"{'met' if hashed == '0' else 'NOT met'}).**")
 EOF
 
 {
@@ -818,6 +1060,13 @@ EOF
   # The binary's own defaults for the big file (multipart threshold, part size, requests).
   s3u_defaults=$("$S3UPLOAD" --help 2>/dev/null | grep -oE -- '--(multipart-threshold|part-size|max-requests|max-concurrent) [A-Z]+=[0-9A-Za-z]+' | sed 's/ [A-Z]*=/=/' | paste -sd' ')
   echo "- s3upload: \`--no-progress -e '*'\`; big file: defaults${S3UPLOAD_BIG[*]:+ ${S3UPLOAD_BIG[*]}}${s3u_defaults:+ (\`$s3u_defaults\`)}; small files: \`${S3UPLOAD_SMALL[*]}\`"
+  echo "- s3upload cold runs: every s3upload upload run gets its own empty \`XDG_CACHE_HOME\` and \`XDG_STATE_HOME\` (\`<work dir>/xdg/<run>/{cache,state}\`), so no measured upload finds digests in the local hash cache or a resume journal of an earlier run (before this, all runs shared \`HOME\` and so one hash cache); only scenario d's measured re-run reuses the directories of its own seed upload (warm cache, as a user's second run would)"
+  if want_scenario c; then
+    echo "- scenario c: s3upload twice, defaults (cold cache: includes a BLAKE3 of the whole file, stored as \`x-amz-meta-s3upload-blake3\`) and with \`--metadata-checksum none\` (transport checksum only); curl and iperf3 as references"
+  fi
+  if want_scenario d; then
+    echo "- scenario d: every row on a freshly started server; the prefix is first seeded (unmeasured) by the same command that is then measured re-running over it: s3upload \`--no-progress -e '*' ${S3UPLOAD_SMALL[*]} -v --report FILE DIR\` (d2: without \`${S3UPLOAD_SMALL[*]}\`, on the $BIG_MIB MiB file, multipart) with the same XDG directories; aws v1 / v2 / v2 CRT \`s3 sync DIR s3://bucket/prefix/ --no-progress\` (small-file config above; sync skips a file whose size is equal and whose local mtime is not newer than the object's LastModified); rclone \`copy ${RCLONE_SMALL[*]} -v\` (size + modification time, read from each object's \`X-Amz-Meta-Mtime\` by HEAD). s3cmd is not part of it. A re-run counts only if it changed nothing: the listing (date, size, key of every object) is identical before and after, s3upload's report says 0 uploaded / 0 failed, aws printed no \`upload:\` line, rclone no Copied / Updated modification time line. Rate = files checked per second"
+  fi
   echo "- aws v1 / v2 classic: \`s3 cp\` (small files: \`s3 cp --recursive\`), config: addressing_style = path, max_concurrent_requests = $AWS_MCR_BIG (big) / $AWS_MCR_SMALL (small), multipart_threshold = multipart_chunksize = $AWS_CHUNK, request_checksum_calculation = response_checksum_validation = when_required"
   echo "- aws v2 CRT: same config + preferred_transfer_client = crt; server on 127.0.0.1:80 (CRT ignores the endpoint port)"
   echo "- rclone: \`copy\`; big file: \`${RCLONE_BIG[*]}\`; small files: \`${RCLONE_SMALL[*]}\`; provider Other, force_path_style"

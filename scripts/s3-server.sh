@@ -4,6 +4,7 @@
 # Usage:
 #   scripts/s3-server.sh start swift|moto|s3rver DIR [--bucket NAME] [--port PORT]
 #   scripts/s3-server.sh stop DIR
+#   scripts/s3-server.sh restart DIR
 #   scripts/s3-server.sh env DIR
 #
 # start  Stops whatever is recorded in DIR, wipes DIR, picks free ports on 127.0.0.1,
@@ -17,6 +18,15 @@
 #        Exit 77: the server software is not installed; DIR/unavailable holds the reason.
 #        Other: failure; everything started has been stopped again.
 # stop   Stops every process started for DIR (TERM, then KILL). Always exits 0.
+# restart
+#        Stops every process of DIR (as stop does) and starts the same servers again with
+#        the same configuration, ports, keys and data (DIR is not wiped; logs are appended
+#        to), as recorded by start in DIR/commands; waits until the S3 API answers and the
+#        bucket is usable again. For tests of a server that goes away and comes back.
+#        Exit 0: the server answers again. Exit 2: DIR holds no server started by start,
+#        or its kind keeps its data only in memory (moto), so nothing could come back.
+#        Other: failure (e.g. a port was taken meanwhile); everything started has been
+#        stopped again, DIR keeps its configuration and data (restart may be retried).
 # env    Prints DIR/env (exit 77 if DIR/unavailable, 1 if there is no env).
 #
 # Servers (all bound to 127.0.0.1):
@@ -42,7 +52,7 @@ S3RVER_VERSION=3.7.1
 MARKER=.s3-server-dir
 
 usage() {
-  sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -112,8 +122,9 @@ stop_dir() {
   return 0
 }
 
-# spawn NAME LOGFILE CMD...: runs CMD in a new session with output to LOGFILE and
-# records "PGID NAME" in DIR/pids.
+# spawn NAME LOGFILE CMD...: runs CMD in a new session with output appended to LOGFILE,
+# records "PGID NAME" in DIR/pids and (unless RESTARTING=1) the command, shell-quoted, in
+# DIR/commands for restart.
 spawn() {
   local name=$1 log=$2 pidfile i
   shift 2
@@ -123,7 +134,7 @@ spawn() {
   # may fork) and then execs the server.
   # shellcheck disable=SC2016 # $$ and $0 are expanded by the inner shell
   S3_SERVER_DIR="$DIR" setsid sh -c 'echo $$ >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' \
-    "$pidfile" "$@" >"$log" 2>&1 </dev/null &
+    "$pidfile" "$@" >>"$log" 2>&1 </dev/null &
   for ((i = 0; i < 100; i++)); do
     [[ -s "$pidfile" ]] && break
     sleep 0.05
@@ -134,6 +145,13 @@ spawn() {
   echo "$(cat "$pidfile") $name" >>"$DIR/pids"
   rm -f "$pidfile"
   PROCS+=("$name")
+  LAST_LOG=$log
+  if ((!RESTARTING)); then
+    {
+      printf '%q ' "$name" "$log" "$@"
+      echo
+    } >>"$DIR/commands"
+  fi
 }
 
 # Is the process group recorded for NAME still alive?
@@ -148,13 +166,15 @@ alive() {
 
 STARTED=0 # set once processes may be running for $DIR
 SUCCEEDED=0
-PROCS=() # names of the processes spawned
+PROCS=()     # names of the processes spawned
+RESTARTING=0 # restart: spawn the recorded commands again, keep DIR/env on failure
+LAST_LOG=    # log file of the process spawned last
 
 cleanup_on_exit() {
   local rc=$?
   if ((STARTED && !SUCCEEDED)); then
     stop_dir "$DIR"
-    rm -f "$DIR/env"
+    ((RESTARTING)) || rm -f "$DIR/env"
   fi
   exit "$rc"
 }
@@ -733,12 +753,57 @@ cmd_start() {
   msg "$KIND is up at $endpoint (bucket $BUCKET) after $((SECONDS - t0))s; env in $DIR/env"
 }
 
+# env_value KEY: the value of KEY in DIR/env.
+env_value() { sed -n "s/^$1=//p" "$DIR/env" | tail -n 1; }
+
+cmd_restart() {
+  [[ $# -eq 1 ]] || usage
+  local dir=$1 t0=$SECONDS line args
+  if [[ ! -d "$dir" || ! -e "$dir/$MARKER" ]]; then
+    msg "$dir holds no server started by $PROG (use start)"
+    exit 2
+  fi
+  DIR=$(cd "$dir" && pwd -P)
+  if [[ ! -f "$DIR/env" || ! -s "$DIR/commands" ]]; then
+    msg "nothing to restart in $DIR: no env or no recorded commands (use start)"
+    exit 2
+  fi
+  KIND=$(env_value S3_SERVER_KIND)
+  ENDPOINT=$(env_value AWS_ENDPOINT_URL)
+  ACCESS_KEY=$(env_value AWS_ACCESS_KEY_ID)
+  SECRET_KEY=$(env_value AWS_SECRET_ACCESS_KEY)
+  BUCKET=$(env_value S3_BUCKET)
+  if [[ $KIND == moto ]]; then
+    msg "moto keeps its buckets and keys only in memory: a restart would not bring them back (use start)"
+    exit 2
+  fi
+  for tool in curl python3 setsid pgrep; do
+    command -v "$tool" >/dev/null 2>&1 || { msg "$tool is required"; exit 1; }
+  done
+  stop_dir "$DIR"
+  : >"$DIR/pids"
+  RESTARTING=1
+  STARTED=1
+  trap cleanup_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  while IFS= read -r line; do
+    [[ -n "$line" ]] || continue
+    eval "args=($line)"
+    spawn "${args[@]}"
+  done <"$DIR/commands"
+  finish_start "$LAST_LOG"
+  SUCCEEDED=1
+  msg "$KIND is up again at $ENDPOINT (bucket $BUCKET) after $((SECONDS - t0))s"
+}
+
 main() {
   [[ $# -ge 1 ]] || usage
   local cmd=$1
   shift
   case "$cmd" in
     start) cmd_start "$@" ;;
+    restart) cmd_restart "$@" ;;
     stop)
       [[ $# -eq 1 ]] || usage
       stop_dir "$1" || true

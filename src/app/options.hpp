@@ -23,13 +23,14 @@ struct Options {
   // Transfer engine.
   std::string multipart_threshold = "16MiB";
   std::string part_size = "16MiB";
-  int max_requests = 16;      // part uploads / connections in flight across all files
-  int max_retries = 5;        // per request
-  int timeout_seconds = 60;   // connect timeout and stall timeout
-  double max_speed_mbps = 0;  // MiB/s across all transfers; 0 = unlimited
-  bool no_list = false;       // HEAD every file instead of one listing of the prefix
-  bool no_cache = false;      // do not read or write the local hash cache
-  std::string report_path;    // write the results as JSON here too ("" = no report)
+  int max_requests = 16;              // part uploads / connections in flight across all files
+  int max_retries = 5;                // per request
+  int timeout_seconds = 60;           // connect timeout and stall timeout
+  double max_speed_mbps = 0;          // MiB/s across all transfers; 0 = unlimited
+  std::string max_memory = "256MiB";  // buffers in flight (requests, hashing, files)
+  bool no_list = false;               // HEAD every file instead of one listing of the prefix
+  bool no_cache = false;              // do not read or write the local hash cache
+  std::string report_path;            // write the results as JSON here too ("" = no report)
   // Housekeeping of incomplete multipart uploads (instead of uploading).
   bool list_incomplete = false;
   bool abort_incomplete = false;

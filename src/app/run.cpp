@@ -23,6 +23,7 @@
 #include "s3/content_type.hpp"
 #include "s3/object_options.hpp"
 #include "transfer/engine.hpp"
+#include "transfer/memory_budget.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
 #include "ui/format.hpp"
@@ -140,8 +141,15 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   ui::Style out_style{ui::want_color(STDOUT_FILENO, env.get_or("NO_COLOR", "") != "")};
   ui::Style err_style{ui::want_color(STDERR_FILENO, env.get_or("NO_COLOR", "") != "")};
 
+  // The memory budget caps how much runs at once (checked by the CLI).
+  transfer::Concurrency conc = transfer::fit_memory_budget(
+      *transfer::parse_size(opts.max_memory),
+      transfer::Concurrency{opts.max_requests, opts.max_concurrent,
+                            std::clamp(std::thread::hardware_concurrency(), 2u, 8u), ""});
+  if (!conc.note.empty()) err << "note: " << conc.note << "\n";
+
   http::LoopOptions lo;
-  lo.max_connections = std::max(opts.max_requests, opts.max_concurrent);
+  lo.max_connections = std::max(conc.max_requests, conc.max_concurrent);
   lo.connect_timeout = std::chrono::seconds(std::min(opts.timeout_seconds, 30));
   lo.stall_timeout = std::chrono::seconds(opts.timeout_seconds);
   lo.max_bytes_per_second = static_cast<uint64_t>(opts.max_speed_mbps * 1024.0 * 1024.0);
@@ -189,9 +197,9 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   out.flush();
   transfer::EngineOptions eo;
   eo.mode = mode;
-  eo.max_concurrent = opts.max_concurrent;
+  eo.max_concurrent = conc.max_concurrent;
   eo.url_expiry = std::chrono::hours(opts.url_expiry_hours);
-  eo.max_requests = opts.max_requests;
+  eo.max_requests = conc.max_requests;
   eo.multipart_threshold = *transfer::parse_size(opts.multipart_threshold);  // checked by cli
   eo.part_size = *transfer::parse_size(opts.part_size);
   // One listing of the target prefix pays off as soon as more than one file may be involved.
@@ -202,7 +210,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   }
   eo.use_listing = !opts.no_list && several;
   eo.list_prefix = cfg.target_path.empty() ? "" : cfg.target_path + "/";
-  eo.hash_threads = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
+  eo.hash_threads = conc.hash_threads;
   eo.object_options = &*object_options;
   eo.content_types = &content_types;
   integrity::HashCache hash_cache =

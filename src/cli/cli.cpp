@@ -8,6 +8,7 @@
 #include "app/incomplete.hpp"
 #include "cli/completions.hpp"
 #include "config/config.hpp"
+#include "transfer/memory_budget.hpp"
 #include "transfer/part_plan.hpp"
 
 namespace s3up::cli {
@@ -86,6 +87,11 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
                  "Upload speed cap in MiB/s shared by all transfers (0 = unlimited)")
       ->default_val(0)
       ->type_name("MIBPS");
+  cli.add_option("--max-memory", o.max_memory,
+                 "Memory for buffers in flight; lowers --max-requests/-c when they would need "
+                 "more (bodies stream from disk and are never held whole)")
+      ->default_val("256MiB")
+      ->type_name("SIZE");
   auto* og = cli.add_option_group("Object options",
                                   "What each uploaded object carries (also S3_* keys in .env)");
   og->add_option("--metadata", o.object.metadata,
@@ -245,6 +251,11 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
       ps && (*ps < transfer::kMinPartSize || *ps > transfer::kMaxPartSize)) {
     problems.push_back("--part-size must be between 5MiB and 5GiB (S3's limits); got " +
                        o.part_size);
+  }
+  if (auto mm = transfer::parse_size(o.max_memory); !mm) {
+    problems.push_back("--max-memory: " + mm.error());
+  } else if (*mm < transfer::kMinMemoryBudget) {
+    problems.push_back("--max-memory must be at least 32MiB (got " + o.max_memory + ")");
   }
   if (o.max_requests < 1 || o.max_requests > 1024) {
     problems.push_back("--max-requests must be between 1 and 1024 (got " +

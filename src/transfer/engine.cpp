@@ -766,6 +766,10 @@ class Engine {
     if (delta && progress_) progress_->on_bytes(job->index, delta);
   }
 
+  void acked(const JobPtr& job, uint64_t bytes) {
+    if (progress_ && bytes) progress_->on_acked(job->index, bytes);
+  }
+
   // ---- single PUT ----
 
   void start_put(const JobPtr& job) {
@@ -797,6 +801,9 @@ class Engine {
             if (again && !loop_.interrupted()) {
               return when_wire_ready([this, job](Wire w2) { send_put(job, w2); });
             }
+            if (auto advice = neg_.refusal_advice(w.transport, res.error()); !advice.empty()) {
+              return fail(job, "upload failed: " + advice);
+            }
             return fail_s3(job, "upload failed: ", res.error());
           }
           // What we know of the bytes: computed before sending or while streaming.
@@ -806,6 +813,10 @@ class Engine {
             ours = job->digests.raw[algo_kind()];
           std::string md5 = res->streamed_md5_raw;
           if (md5.empty() && job->digests.raw.count("md5")) md5 = job->digests.raw["md5"];
+          if (!res->checksum_b64.empty() && !ours.empty() &&
+              res->checksum_b64 == base64_encode(ours)) {
+            neg_.note_echo();
+          }
           const bool resend = neg_.on_success(
               w.transport,
               evidence(w, algo, res->checksum_b64, ours, res->etag, res->etag_is_md5, md5),
@@ -820,8 +831,10 @@ class Engine {
           if (!res->checksum_b64.empty() && !ours.empty() &&
               res->checksum_b64 != base64_encode(ours)) {
             mismatch = "checksum " + res->checksum_b64 + ", expected " + base64_encode(ours);
-          } else if (!md5.empty() && etags_are_md5() && res->etag_is_md5 &&
-                     is_md5_etag(res->etag) && !iequals(res->etag, hex_encode(md5))) {
+          } else if (res->checksum_b64.empty() && !md5.empty() && etags_are_md5() &&
+                     res->etag_is_md5 && is_md5_etag(res->etag) &&
+                     !iequals(res->etag, hex_encode(md5))) {
+            // (A matching echoed checksum is the server's own statement on the bytes.)
             mismatch = "ETag " + res->etag + ", expected " + hex_encode(md5);
           }
           if (!mismatch.empty()) {
@@ -834,6 +847,7 @@ class Engine {
                                  "): upload it again");
           }
           remember_streamed(job, res->streamed_checksum_raw, res->streamed_md5_raw);
+          acked(job, job->file->size);
           FileResult r;
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
           presign_and_finish(job, std::move(r));
@@ -995,6 +1009,7 @@ class Engine {
       part.done = true;
       ++job->parts_done;
       ++job->resumed_parts;
+      acked(job, part.size);
     }
     job->resume_note = "resumed an interrupted upload: " + std::to_string(job->resumed_parts) +
                        " of " + std::to_string(job->parts.size()) +
@@ -1164,11 +1179,18 @@ class Engine {
             if (again && !loop_.interrupted() && !job->failed) {
               return when_wire_ready([this, job, i](Wire w2) { prepare_part(job, i, w2); });
             }
+            if (auto advice = neg_.refusal_advice(w.transport, res.error()); !advice.empty()) {
+              return part_failed(job, "part " + std::to_string(i + 1) + " failed: " + advice,
+                                 nullptr);
+            }
             return part_failed(job, "part " + std::to_string(i + 1) + " failed: ", &res.error());
           }
           Part& part = job->parts[i];
           if (!res->streamed_checksum_raw.empty()) part.checksum_raw = res->streamed_checksum_raw;
           if (!res->streamed_md5_raw.empty()) part.md5_raw = res->streamed_md5_raw;
+          const bool echoed = !res->checksum_b64.empty() && !part.checksum_raw.empty() &&
+                              res->checksum_b64 == base64_encode(part.checksum_raw);
+          if (echoed) neg_.note_echo();
           const bool resend =
               neg_.on_success(w.transport,
                               evidence(w, neg_.algo(), res->checksum_b64, part.checksum_raw,
@@ -1183,8 +1205,9 @@ class Engine {
               res->checksum_b64 != base64_encode(part.checksum_raw)) {
             mismatch =
                 "checksum " + res->checksum_b64 + ", expected " + base64_encode(part.checksum_raw);
-          } else if (!part.md5_raw.empty() && etags_are_md5() && res->etag_is_md5 &&
-                     is_md5_etag(res->etag) && !iequals(res->etag, hex_encode(part.md5_raw))) {
+          } else if (res->checksum_b64.empty() && !part.md5_raw.empty() && etags_are_md5() &&
+                     res->etag_is_md5 && is_md5_etag(res->etag) &&
+                     !iequals(res->etag, hex_encode(part.md5_raw))) {
             mismatch = "ETag " + res->etag + ", expected " + hex_encode(part.md5_raw);
           }
           if (!mismatch.empty()) {
@@ -1200,12 +1223,16 @@ class Engine {
           }
           part.etag = res->etag;
           // Listed in Complete when the upload declared the algorithm.
+          // (A header the server did not echo may have been ignored: listing it in Complete
+          // would make such a server refuse the whole upload.)
           if (job->create_algo != ChecksumAlgo::kNone && !part.checksum_raw.empty() &&
-              (w.transport == Transport::kTrailer || w.transport == Transport::kHeader)) {
+              (w.transport == Transport::kTrailer ||
+               (w.transport == Transport::kHeader && echoed))) {
             part.checksum_b64 = base64_encode(part.checksum_raw);
           }
           part.done = true;
           ++job->parts_done;
+          acked(job, part.size);
           journal_part(job, i);
           part_done(job);
         });

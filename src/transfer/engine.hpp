@@ -64,6 +64,9 @@ class ProgressSink {
   virtual void on_start(size_t /*index*/, const LocalFile& /*file*/) {}
   // Body bytes the network layer sent for this file (a retry never counts a byte twice).
   virtual void on_bytes(size_t /*index*/, uint64_t /*delta*/) {}
+  // Bytes of this file the server has acknowledged (a PUT or a part answered with success,
+  // or parts an interrupted upload already had): what the overall progress counts.
+  virtual void on_acked(size_t /*index*/, uint64_t /*bytes*/) {}
   virtual void on_finish(size_t /*index*/, const FileResult& /*result*/) {}
 };
 

@@ -52,6 +52,7 @@ bool Negotiator::begin() {
 
 bool Negotiator::on_success(T used, bool evidence, bool was_probe) {
   if (was_probe) probe_in_flight_ = false;
+  if (forced_ && used == T::kHeader && !evidence) forced_unconfirmed_ = true;
   if (settled_ || used != current_) return false;
   if (used == T::kTrailer && !evidence) {
     downgrade("the server accepted an aws-chunked body without showing that it decoded it");
@@ -78,7 +79,10 @@ bool Negotiator::is_mechanism_refusal(const s3::S3Error& e) {
 
 bool Negotiator::on_failure(T used, const s3::S3Error& e, bool was_probe) {
   if (was_probe) probe_in_flight_ = false;
-  if (forced_) return false;
+  if (forced_) {
+    if (is_mechanism_refusal(e)) forced_refused_ = true;
+    return false;
+  }
   // A server that does not know the streaming payload hash may fail its signature check.
   const bool refusal = is_mechanism_refusal(e) ||
                        (used == T::kTrailer && !settled_ && e.code == "SignatureDoesNotMatch");
@@ -104,13 +108,44 @@ bool Negotiator::on_failure(T used, const s3::S3Error& e, bool was_probe) {
   return current_ != T::kNone;
 }
 
+std::string Negotiator::refusal_advice(T used, const s3::S3Error& e) const {
+  if (!forced_ || !is_mechanism_refusal(e)) return "";
+  switch (used) {
+    case T::kTrailer:
+      return "the server does not take aws-chunked trailers (forced with --checksum-transport "
+             "trailer): run with --checksum-transport auto to use what it accepts";
+    case T::kHeader:
+      return "the server refuses x-amz-checksum headers (forced with --checksum-transport "
+             "header): run with --checksum-transport auto to use what it accepts";
+    case T::kContentMd5:
+      return "the server refuses Content-MD5 (forced): run with --checksum-transport auto";
+    case T::kPayloadHash:
+      return "the server refuses signed payload hashes (forced): run with --checksum-transport "
+             "auto";
+    default:
+      return "";
+  }
+}
+
 std::string Negotiator::describe() const {
   const std::string algo(integrity::algo_s3_name(algo_));
   const std::string why = reason_.empty() ? "" : " (" + reason_ + ")";
+  if (forced_refused_) {
+    return "none: the server refused the forced --checksum-transport " +
+           std::string(integrity::transport_name(current_));
+  }
   switch (current_) {
     case T::kTrailer:
-      return algo + " checksums as aws-chunked trailers, checked by the server" + why;
+      return algo + " checksums as aws-chunked trailers" +
+             (echo_seen_ ? ", checked by the server"
+                         : " (the server decoded them but did not echo a checksum back)") +
+             why;
     case T::kHeader:
+      if (forced_unconfirmed_) {
+        return algo +
+               " checksums in x-amz-checksum headers (forced), but the server did not "
+               "confirm checking them";
+      }
       return algo + " checksums in x-amz-checksum headers, checked by the server" + why;
     case T::kContentMd5:
       return "Content-MD5, checked by the server" + why;

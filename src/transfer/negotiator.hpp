@@ -49,6 +49,12 @@ class Negotiator {
 
   // Whether e looks like a refusal of the mechanism rather than of the data.
   static bool is_mechanism_refusal(const s3::S3Error& e);
+  // The server echoed our checksum back (it computed it over what it stored).
+  void note_echo() { echo_seen_ = true; }
+  // For a forced mechanism the server refused: what to do about it, one clause
+  // ("the server does not take aws-chunked trailers: run with --checksum-transport auto ...");
+  // "" otherwise.
+  std::string refusal_advice(integrity::ChecksumTransport used, const s3::S3Error& e) const;
 
  private:
   void downgrade(std::string why);
@@ -61,6 +67,9 @@ class Negotiator {
   bool settled_ = false;
   bool probe_in_flight_ = false;
   bool tried_md5_ = false, tried_payload_ = false;
+  bool echo_seen_ = false;
+  bool forced_refused_ = false;      // a forced mechanism was refused by the server
+  bool forced_unconfirmed_ = false;  // a forced header was accepted without an echo
   std::string reason_;
 };
 

@@ -44,16 +44,23 @@ void TerminalProgress::on_bytes(size_t index, uint64_t delta) {
   maybe_draw(false);
 }
 
+void TerminalProgress::on_acked(size_t index, uint64_t bytes) {
+  acked_[index] += bytes;
+  acked_bytes_ += bytes;
+  maybe_draw(false);
+}
+
 void TerminalProgress::on_finish(size_t index, const transfer::FileResult&) {
   if (index < files_.size() && files_[index].counted) {
     ++done_files_;
-    // Skipped and failed files still count as handled bytes for the overall bar.
-    auto it = active_.find(index);
-    uint64_t sent = it != active_.end() ? it->second : 0;
-    if (files_[index].size > sent)
-      total_bytes_ -= std::min(total_bytes_, files_[index].size - sent);
+    // Skipped and failed files leave the total: only acknowledged bytes stay counted.
+    auto it = acked_.find(index);
+    uint64_t acked = it != acked_.end() ? it->second : 0;
+    if (files_[index].size > acked)
+      total_bytes_ -= std::min(total_bytes_, files_[index].size - acked);
   }
   active_.erase(index);
+  acked_.erase(index);
   maybe_draw(false);
 }
 
@@ -85,11 +92,11 @@ std::vector<std::string> TerminalProgress::frame(Clock::time_point now) {
                     format_size(f.size));
   }
   std::string overall = "[" + std::to_string(done_files_) + "/" + std::to_string(total_files_) +
-                        " files] " + format_size(sent_bytes_) + " / " + format_size(total_bytes_) +
+                        " files] " + format_size(acked_bytes_) + " / " + format_size(total_bytes_) +
                         "  " + format_rate(rate);
-  if (rate > 1 && total_bytes_ > sent_bytes_) {
+  if (rate > 1 && total_bytes_ > acked_bytes_) {
     auto eta = std::chrono::seconds(
-        static_cast<long>(static_cast<double>(total_bytes_ - sent_bytes_) / rate));
+        static_cast<long>(static_cast<double>(total_bytes_ - acked_bytes_) / rate));
     overall += "  ETA " + format_duration(eta);
   }
   lines.insert(lines.begin(), style_.bold(overall));

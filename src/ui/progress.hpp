@@ -1,5 +1,7 @@
 // Live progress on a terminal: one overall line plus a bar per active file, redrawn at most
-// ten times a second on stderr. Driven by bytes the network layer actually sent.
+// ten times a second on stderr. The overall line counts bytes the server acknowledged (done
+// requests), so it never runs ahead of what is stored; its rate and the per-file bars follow
+// the bytes the network layer sends.
 #pragma once
 
 #include <chrono>
@@ -22,6 +24,7 @@ class TerminalProgress : public transfer::ProgressSink {
   void on_discovered(size_t index, const transfer::LocalFile& file) override;
   void on_start(size_t index, const transfer::LocalFile& file) override;
   void on_bytes(size_t index, uint64_t delta) override;
+  void on_acked(size_t index, uint64_t bytes) override;
   void on_finish(size_t index, const transfer::FileResult& result) override;
 
   // Erases what was drawn (before results are printed).
@@ -43,8 +46,9 @@ class TerminalProgress : public transfer::ProgressSink {
   std::vector<Known> files_;  // by discovery index
   int width_;
   size_t total_files_ = 0, done_files_ = 0;
-  uint64_t total_bytes_ = 0, sent_bytes_ = 0;
+  uint64_t total_bytes_ = 0, sent_bytes_ = 0, acked_bytes_ = 0;
   std::map<size_t, uint64_t> active_;  // index -> bytes sent
+  std::map<size_t, uint64_t> acked_;   // index -> bytes acknowledged
   std::chrono::steady_clock::time_point start_, last_draw_{};
   // Rate over a sliding window of recent samples.
   std::vector<std::pair<std::chrono::steady_clock::time_point, uint64_t>> samples_;

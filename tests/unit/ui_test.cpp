@@ -101,7 +101,7 @@ TEST(Report, UrlOnlySummary) {
   EXPECT_NE(out.str().find("Summary: 1 URL(s) generated, 1 not found"), std::string::npos);
 }
 
-TEST(Progress, FrameTracksBytesSentNotFileSizes) {
+TEST(Progress, OverallCountsAcknowledgedBytesBarsCountSentBytes) {
   std::vector<transfer::LocalFile> files = {file("a.mp4", 1000), file("b.mp4", 3000)};
   std::ostringstream err;
   ui::TerminalProgress p(err, ui::Style{false}, 100);
@@ -111,9 +111,20 @@ TEST(Progress, FrameTracksBytesSentNotFileSizes) {
   p.on_bytes(0, 250);
   auto lines = p.frame(std::chrono::steady_clock::now());
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_NE(lines[0].find("[0/2 files] 250 B / 3.91 KB"), std::string::npos) << lines[0];
+  // Sent but not yet acknowledged: the file's bar moves, the overall count does not.
+  EXPECT_NE(lines[0].find("[0/2 files] 0 B / 3.91 KB"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("[#####---------------] a.mp4 250 B/1000 B"), std::string::npos)
       << lines[1];
+  p.on_acked(0, 200);  // e.g. a part answered
+  lines = p.frame(std::chrono::steady_clock::now());
+  EXPECT_NE(lines[0].find("[0/2 files] 200 B / 3.91 KB"), std::string::npos) << lines[0];
+  // A skipped file leaves the total; the acknowledged bytes of a finished one stay.
+  p.on_acked(0, 800);
+  p.on_finish(0, transfer::FileResult{});
+  p.on_start(1, files[1]);
+  p.on_finish(1, transfer::FileResult{});
+  lines = p.frame(std::chrono::steady_clock::now());
+  EXPECT_NE(lines[0].find("[2/2 files] 1000 B / 1000 B"), std::string::npos) << lines[0];
 }
 
 TEST(Report, TotalsLine) {
