@@ -1,6 +1,7 @@
 // Everything a run needs from the command line, already parsed.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct Options {
   int max_concurrent = 4;
   bool url_only = false;
   bool dry_run = false;
+  bool sync = false;  // also delete objects under the target prefix with no local file
   int url_expiry_hours = 168;
   bool follow_symlinks = false;
   bool flatten = false;
@@ -39,6 +41,17 @@ struct Options {
   // Object options as given on the command line (merged over S3_* configuration keys).
   s3::ObjectOptionsInput object;
   config::Overrides overrides;
+  // Configuration file (s3upload.toml): --config FILE ("" = look for one), and the long names
+  // of the flags given on the command line (e.g. "--max-concurrent"): the file's settings apply
+  // only where the flag was not given.
+  std::string config_file;
+  std::set<std::string> given;
+  // --check: preflight of the bucket and permissions instead of uploading; --write-test: also
+  // PUT and DELETE a zero-byte object.
+  bool check = false;
+  bool write_test = false;
+  bool interactive = false;  // -i: ask before replacing an object with different content
+  bool copy_url = false;     // put the URL on the clipboard when the run made exactly one
 };
 
 inline constexpr const char* kDefaultExtensions = "mp4,mov";

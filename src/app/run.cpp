@@ -13,7 +13,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/check.hpp"
+#include "app/file_settings.hpp"
 #include "app/incomplete.hpp"
+#include "app/prompt.hpp"
+#include "app/sync.hpp"
 #include "auth/credentials.hpp"
 #include "config/config.hpp"
 #include "http/event_loop.hpp"
@@ -26,6 +30,7 @@
 #include "transfer/memory_budget.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
+#include "ui/clipboard.hpp"
 #include "ui/format.hpp"
 #include "ui/progress.hpp"
 #include "ui/report.hpp"
@@ -86,8 +91,9 @@ void setup_logging(const Options& opts, const Environment& env) {
 
 }  // namespace
 
-int run(const Options& opts, Environment env, const std::filesystem::path& cwd, std::ostream& out,
-        std::ostream& err) {
+int run(const Options& given_opts, Environment env, const std::filesystem::path& cwd,
+        std::ostream& out, std::ostream& err) {
+  Options opts = given_opts;  // the configuration file fills in what no flag gave
   if (!spdlog::get("s3upload")) setup_logging(opts, env);
 
   auto dotenv = config::load_dotenv(env, cwd);
@@ -96,6 +102,11 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
     return kExitUsage;
   }
   if (*dotenv) spdlog::debug("loaded {}", dotenv->value().string());
+  // s3upload.toml: below the environment and .env for its keys, below flags for the rest.
+  if (auto file = apply_config_file(opts, env, cwd); !file) {
+    for (const auto& problem : file.error()) err << "error: " << problem << "\n";
+    return kExitUsage;
+  }
 
   auto settings = config::resolve_settings(env, opts.overrides);
   if (!settings) {
@@ -141,6 +152,17 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   ui::Style out_style{ui::want_color(STDOUT_FILENO, env.get_or("NO_COLOR", "") != "")};
   ui::Style err_style{ui::want_color(STDERR_FILENO, env.get_or("NO_COLOR", "") != "")};
 
+  // --interactive asks at the terminal (an error without one); with --yes it asks nothing.
+  std::unique_ptr<OverwritePrompt> overwrite_prompt;
+  if (opts.interactive && !opts.yes && !opts.check) {
+    auto p = OverwritePrompt::open_terminal(err, err_style);
+    if (!p) {
+      err << "error: " << p.error() << "\n";
+      return kExitUsage;
+    }
+    overwrite_prompt = std::move(*p);
+  }
+
   // The memory budget caps how much runs at once (checked by the CLI).
   transfer::Concurrency conc = transfer::fit_memory_budget(
       *transfer::parse_size(opts.max_memory),
@@ -167,6 +189,16 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   spdlog::debug("endpoint {}://{} ({}), region {}", cc.endpoint.scheme, cc.endpoint.host,
                 cc.endpoint.path_style ? "path style" : "virtual hosted", cfg.region);
 
+  if (opts.check) {
+    CheckOptions co;
+    co.prefix = cfg.target_path.empty() ? "" : cfg.target_path + "/";
+    co.write_test = opts.write_test;
+    co.object_options = &*object_options;
+    SignalScope signals(&loop);
+    const int status = run_check(client, co, out_style, out);
+    return g_signalled ? kExitInterrupted : status;
+  }
+
   if (opts.list_incomplete || opts.abort_incomplete) {
     IncompleteOptions io;
     io.prefix = cfg.target_path.empty() ? "" : cfg.target_path + "/";
@@ -178,6 +210,12 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
     SignalScope signals(&loop);
     return run_incomplete(client, io, out_style, std::cin, out, err,
                           std::chrono::system_clock::now());
+  }
+
+  if (opts.sync && !opts.dry_run && !opts.yes && isatty(STDIN_FILENO) != 1) {
+    err << "error: --sync deletes objects that have no local file and asks first: confirm with "
+           "--yes when not running at a terminal (--dry-run --sync shows what it would delete)\n";
+    return kExitUsage;
   }
 
   transfer::WalkOptions wo;
@@ -234,6 +272,12 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
   if (!opts.no_progress && isatty(STDERR_FILENO) == 1) {
     progress = std::make_unique<ui::TerminalProgress>(err, err_style, terminal_width());
   }
+  if (overwrite_prompt && mode == transfer::Mode::kUpload) {
+    overwrite_prompt->set_before_ask([&progress] {
+      if (progress) progress->clear();
+    });
+    eo.confirm_overwrite = overwrite_prompt->callback();
+  }
 
   transfer::TransferOutput output;
   std::chrono::steady_clock::duration elapsed{};
@@ -262,18 +306,61 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
         << filter->describe() << ". Use -e to choose extensions, or -e '*' for every file.\n";
   }
   ui::Counts counts = ui::count_results(files, results);
-  ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts);
+  ui::print_results(out, out_style, mode, cfg.bucket, files, results, counts, !opts.sync);
+  SyncResult sync;
+  if (opts.sync) {
+    // Deletes only after a run in which every file was found, read and sent.
+    const std::string blocker = sync_blocker(files, results, g_signalled != 0);
+    if (!blocker.empty()) {
+      sync.report.not_run = blocker;
+      err << "warning: --sync " << (mode == transfer::Mode::kDryRun ? "would delete" : "deleted")
+          << " nothing: " << blocker << ".\n";
+    } else {
+      SyncOptions so;
+      so.scope = sync_scope(opts.paths, eo.list_prefix, opts.flatten);
+      so.bucket = cfg.bucket;
+      so.dry_run = mode == transfer::Mode::kDryRun;
+      so.yes = opts.yes;
+      so.interactive = isatty(STDIN_FILENO) == 1;
+      std::vector<std::string> local_keys;
+      for (const auto& f : files) {
+        if (!f.key.empty()) local_keys.push_back(f.key);
+      }
+      SignalScope signals(&loop);
+      sync = sync_deletions(client, so, local_keys, *filter, out_style, std::cin, out, err);
+    }
+    counts.sync = true;
+    counts.deleted = sync.report.deleted.size();
+    counts.would_delete = sync.report.would_delete.size();
+    counts.delete_failed = sync.report.failed.size();
+    ui::print_summary(out, out_style, mode, counts);
+  }
   if (mode == transfer::Mode::kUpload) {
     if (!output.integrity.empty()) {
       out << out_style.dim(ui::format_integrity(output.integrity)) << "\n";
     }
     out << out_style.dim(ui::format_totals(counts, elapsed)) << "\n";
   }
+  if (opts.copy_url) {
+    std::vector<std::string> urls;
+    for (const auto& r : results) {
+      if (!r.url.empty()) urls.push_back(r.url);
+    }
+    out.flush();
+    auto copied = ui::copy_single_url(
+        urls, ui::ClipboardContext::system(env, isatty(STDOUT_FILENO) == 1, out));
+    if (copied.copied) {
+      out << copied.message << "\n";
+    } else {
+      err << "note: " << copied.message << "\n";
+    }
+  }
   out.flush();
   if (!opts.report_path.empty()) {
     std::ofstream report(opts.report_path, std::ios::trunc);
     report << ui::results_json(mode, cfg.bucket, cfg.target_path, files, results, counts, elapsed,
-                               std::chrono::system_clock::now(), output.integrity)
+                               std::chrono::system_clock::now(), output.integrity,
+                               opts.sync ? &sync.report : nullptr)
            << "\n";
     if (!report.flush()) {
       err << "error: could not write the report to " << opts.report_path
@@ -288,6 +375,7 @@ int run(const Options& opts, Environment env, const std::filesystem::path& cwd, 
     return kExitInterrupted;
   }
   if (counts.failed > 0) return kExitFailed;
+  if (sync.exit_code != 0) return sync.exit_code;
   if (mode == transfer::Mode::kUrlOnly && counts.not_found > 0) return kExitFailed;
   return kExitOk;
 }

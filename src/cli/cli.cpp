@@ -18,7 +18,8 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   CLI::App cli{
       "Upload files and directory trees to Amazon S3 or an S3-compatible store, skip what is "
       "already there, and print presigned URLs.\n\nConfiguration comes from .env (in this "
-      "directory or a parent), the environment, and these flags.",
+      "directory or a parent), the environment, and these flags, over s3upload.toml (see "
+      "--config).",
       "s3upload"};
   cli.set_version_flag("-V,--version", std::string("s3upload ") + S3UPLOAD_VERSION);
   cli.get_formatter()->column_width(34);
@@ -39,6 +40,9 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   cli.add_flag("--url-only", o.url_only,
                "Only print presigned URLs for files already in the bucket");
   cli.add_flag("--dry-run", o.dry_run, "Show what would be uploaded; change nothing");
+  cli.add_flag("--sync", o.sync,
+               "Also delete objects under the target prefix that have no local file (with the "
+               "extensions taken); asks first unless --yes");
   cli.add_option("--url-expiry-hours", o.url_expiry_hours, "Presigned URL lifetime in hours, 1-168")
       ->default_val(168)
       ->type_name("HOURS");
@@ -188,6 +192,20 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
                "Do not use the local hash cache ($XDG_CACHE_HOME/s3upload) of unchanged files");
   cli.add_flag("--no-list", o.no_list,
                "Check each file with HEAD instead of listing the target prefix once");
+  auto* config_opt = cli.add_option("--config", o.config_file,
+                                    "Read settings from this TOML file instead of ./s3upload.toml "
+                                    "or $XDG_CONFIG_HOME/s3upload/config.toml")
+                         ->type_name("FILE");
+  auto* check_opt = cli.add_flag("--check", o.check,
+                                 "Check the bucket, the credentials and the permissions instead "
+                                 "of uploading (no PATH)");
+  auto* write_test_opt = cli.add_flag("--write-test", o.write_test,
+                                      "With --check: also write and delete a zero-byte test "
+                                      "object under the target prefix");
+  cli.add_flag("-i,--interactive", o.interactive,
+               "Ask before replacing an object that exists with different content");
+  cli.add_flag("--copy-url", o.copy_url,
+               "Copy the presigned URL to the clipboard when the run made exactly one");
 
   try {
     cli.parse(argc, argv);
@@ -214,7 +232,7 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
 
   std::vector<std::string> problems;
   const bool housekeeping = o.list_incomplete || o.abort_incomplete;
-  if (!housekeeping && path_opt->count() == 0) {
+  if (!housekeeping && !o.check && path_opt->count() == 0) {
     err << "error: PATH is required: give the files or directories to upload\nRun 's3upload "
            "--help' for usage.\n";
     return {std::nullopt, 2};
@@ -224,6 +242,22 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   }
   if (o.list_incomplete && o.abort_incomplete) {
     problems.push_back("--list-incomplete and --abort-incomplete cannot be used together");
+  }
+  if (check_opt->count()) {
+    if (path_opt->count() > 0) {
+      problems.push_back("--check takes no PATH: it checks the bucket and the target prefix");
+    }
+    if (housekeeping || o.url_only || o.dry_run) {
+      problems.push_back(
+          "--check runs on its own: leave out --list-incomplete, --abort-incomplete, "
+          "--url-only and --dry-run");
+    }
+  }
+  if (write_test_opt->count() && !o.check) {
+    problems.push_back("--write-test only goes with --check");
+  }
+  if (config_opt->count() && o.config_file.empty()) {
+    problems.push_back("--config is empty: give the path of the TOML file");
   }
   if (older->count() && !o.abort_incomplete) {
     problems.push_back("--older-than only goes with --abort-incomplete");
@@ -275,6 +309,13 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   if (o.url_only && o.dry_run) {
     problems.push_back("--url-only and --dry-run cannot be used together: pick one");
   }
+  if (o.sync && o.url_only) {
+    problems.push_back(
+        "--sync and --url-only cannot be used together: --url-only changes nothing in the bucket");
+  }
+  if (o.sync && housekeeping) {
+    problems.push_back("--sync does not go with --list-incomplete or --abort-incomplete");
+  }
   // Integrity and resume flags: recorded as typed, checked on their own here (an empty
   // environment leaves the other values at their defaults, the most lenient choice) and again
   // with the configuration keys once .env is loaded.
@@ -303,6 +344,16 @@ ParseResult parse(int argc, const char* const* argv, std::ostream& out, std::ost
   if (ot->count()) o.overrides.target_path = target;
   if (oe->count()) o.overrides.endpoint_url = endpoint;
   if (ops->count()) o.overrides.path_style = path_style;
+  // The flags given (by long name): the configuration file's settings yield to them.
+  std::function<void(CLI::App*)> record_given = [&](CLI::App* app) {
+    for (const CLI::Option* opt : app->get_options()) {
+      if (opt->count() && !opt->get_lnames().empty()) o.given.insert("--" + opt->get_lnames()[0]);
+    }
+    for (CLI::App* group : app->get_subcommands(std::function<bool(CLI::App*)>())) {
+      record_given(group);
+    }
+  };
+  record_given(&cli);
   return {std::move(o), 0};
 }
 

@@ -28,6 +28,7 @@ struct ValueHint {
 constexpr ValueHint kValueHints[] = {
     {"PATH", Hint::kFiles, ""},
     {"report", Hint::kFiles, ""},
+    {"config", Hint::kFiles, ""},
     {"sse-c-key-file", Hint::kFiles, ""},
     {"storage-class", Hint::kWords,
      "STANDARD STANDARD_IA ONEZONE_IA INTELLIGENT_TIERING GLACIER_IR GLACIER DEEP_ARCHIVE "

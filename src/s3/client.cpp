@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "auth/sigv4.hpp"
@@ -595,6 +596,104 @@ void Client::delete_object(const std::string& key, Callback<bool> cb) {
       });
 }
 
+void Client::delete_objects(const std::vector<std::string>& keys,
+                            Callback<DeleteObjectsResult> cb) {
+  static constexpr size_t kMaxBatch = 1000;  // S3's (and Swift's default) limit per request
+  struct State {
+    std::vector<std::string> bulk, single;  // for DeleteObjects / one DeleteObject each
+    size_t bulk_pos = 0, single_pos = 0;
+    DeleteObjectsResult result;
+    Callback<DeleteObjectsResult> cb;
+  };
+  auto st = std::make_shared<State>();
+  st->cb = std::move(cb);
+  for (const auto& k : keys) (xml::can_carry_in_xml(k) ? st->bulk : st->single).push_back(k);
+  // Each step sends one request; its completion runs the next step. In-flight callbacks own
+  // the step function, which only refers to itself weakly (no cycle).
+  auto step = std::make_shared<std::function<void()>>();
+  *step = [this, st, weak = std::weak_ptr<std::function<void()>>(step)] {
+    auto self = weak.lock();
+    if (loop_.interrupted()) {
+      for (size_t i = st->bulk_pos; i < st->bulk.size(); ++i) {
+        st->result.failed.push_back({st->bulk[i], interrupted_error(cfg_)});
+      }
+      for (size_t i = st->single_pos; i < st->single.size(); ++i) {
+        st->result.failed.push_back({st->single[i], interrupted_error(cfg_)});
+      }
+      st->bulk_pos = st->bulk.size();
+      st->single_pos = st->single.size();
+    }
+    if (st->bulk_pos < st->bulk.size()) {
+      const size_t n = std::min(kMaxBatch, st->bulk.size() - st->bulk_pos);
+      auto batch = std::make_shared<std::vector<std::string>>(
+          st->bulk.begin() + static_cast<std::ptrdiff_t>(st->bulk_pos),
+          st->bulk.begin() + static_cast<std::ptrdiff_t>(st->bulk_pos + n));
+      st->bulk_pos += n;
+      const std::string body = xml::delete_objects(*batch);
+      const std::string md5 = base64_encode(integrity::md5_raw(body));
+      const std::string hash = integrity::sha256_hex(body);
+      run<xml::DeleteResultDoc>(
+          [body, md5, hash] {
+            Op op;
+            op.method = "POST";
+            op.query.emplace_back("delete", "");
+            op.headers.emplace_back("content-type", "application/xml");
+            op.headers.emplace_back("content-md5", md5);  // required by S3 and Swift
+            op.payload_hash = hash;
+            op.body = http::string_body(body);
+            return op;
+          },
+          true, nullptr,
+          [this, st, self, batch](S3Result<xml::DeleteResultDoc> r) {
+            if (!r.ok()) {
+              const S3Error& e = r.error();
+              if (!e.is_transport() && (e.code == "NotImplemented" || e.http_status == 501)) {
+                // No DeleteObjects here: this batch and the rest go one key at a time.
+                st->single.insert(st->single.end(), batch->begin(), batch->end());
+                st->single.insert(st->single.end(),
+                                  st->bulk.begin() + static_cast<std::ptrdiff_t>(st->bulk_pos),
+                                  st->bulk.end());
+                st->bulk_pos = st->bulk.size();
+              } else {
+                for (const auto& k : *batch) st->result.failed.push_back({k, e});
+              }
+              return (*self)();
+            }
+            std::set<std::string> failed;
+            for (auto& f : r->errors) {
+              if (f.error.code == "NoSuchKey") continue;  // already gone: what we wanted
+              failed.insert(f.key);
+              st->result.failed.push_back(std::move(f));
+            }
+            for (const auto& k : *batch) {
+              if (!failed.count(k)) st->result.deleted.push_back(k);
+            }
+            (*self)();
+          },
+          [this](S3Result<http::Response> r) -> S3Result<xml::DeleteResultDoc> {
+            if (!r.ok()) return unexpected(std::move(r.error()));
+            return parsed(cfg_, *r, xml::parse_delete_result(r->body), "MalformedResponse");
+          });
+      return;
+    }
+    if (st->single_pos < st->single.size()) {
+      std::string key = st->single[st->single_pos++];
+      delete_object(key, [st, self, key](S3Result<bool> r) {
+        if (r.ok() || r.error().code == "NoSuchKey") {
+          st->result.deleted.push_back(key);
+        } else {
+          st->result.failed.push_back({key, std::move(r.error())});
+        }
+        (*self)();
+      });
+      return;
+    }
+    auto done = std::move(st->cb);
+    done(std::move(st->result));
+  };
+  (*step)();
+}
+
 void Client::list_objects_v2(const std::string& prefix, const std::string& continuation_token,
                              Callback<ListPage> cb, const std::string& delimiter, int max_keys) {
   auth::QueryParams query;
@@ -860,6 +959,11 @@ S3Result<std::string> get_object_subresource_sync(Client& c, const std::string& 
 
 S3Result<bool> delete_object_sync(Client& c, const std::string& key) {
   return run_sync<bool>(c, [&](Callback<bool> cb) { c.delete_object(key, cb); });
+}
+
+S3Result<DeleteObjectsResult> delete_objects_sync(Client& c, const std::vector<std::string>& keys) {
+  return run_sync<DeleteObjectsResult>(
+      c, [&](Callback<DeleteObjectsResult> cb) { c.delete_objects(keys, cb); });
 }
 
 S3Result<bool> create_bucket_sync(Client& c) {

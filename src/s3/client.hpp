@@ -131,6 +131,16 @@ struct PartsPage {
   bool truncated = false;
 };
 
+// DeleteObjects: one key that was not deleted, and why.
+struct DeleteFailure {
+  std::string key;
+  S3Error error;  // the server's per-key <Error> (http_status 0), or the whole request's
+};
+struct DeleteObjectsResult {
+  std::vector<std::string> deleted;   // every key the server accepted (absent keys included)
+  std::vector<DeleteFailure> failed;  // the others
+};
+
 struct ClientConfig {
   Endpoint endpoint;
   std::string region;
@@ -172,6 +182,12 @@ class Client {
   void get_object_subresource(const std::string& key, const std::string& subresource,
                               Callback<std::string> cb);
   void delete_object(const std::string& key, Callback<bool> cb);
+  // DeleteObjects (POST ?delete, quiet, with Content-MD5) in batches of at most 1000 keys, one
+  // batch after another. Never an error: every key ends up in `deleted` or `failed` (a batch
+  // that fails as a whole fails each of its keys; after an interrupt the rest fail unsent).
+  // Keys XML cannot carry (control characters), and every key on a server that answers
+  // NotImplemented, go by DeleteObject one at a time.
+  void delete_objects(const std::vector<std::string>& keys, Callback<DeleteObjectsResult> cb);
   void list_objects_v2(const std::string& prefix, const std::string& continuation_token,
                        Callback<ListPage> cb, const std::string& delimiter = "",
                        int max_keys = 1000);
@@ -241,6 +257,7 @@ S3Result<std::string> get_object_sync(Client& c, const std::string& key);
 S3Result<PutResult> put_object_data_sync(Client& c, const std::string& key, std::string data,
                                          const PutOptions& opts = {});
 S3Result<bool> delete_object_sync(Client& c, const std::string& key);
+S3Result<DeleteObjectsResult> delete_objects_sync(Client& c, const std::vector<std::string>& keys);
 S3Result<std::string> get_object_subresource_sync(Client& c, const std::string& key,
                                                   const std::string& subresource);
 S3Result<bool> create_bucket_sync(Client& c);

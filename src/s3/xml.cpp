@@ -280,6 +280,86 @@ Result<PartsPage> parse_list_parts(std::string_view body) {
   return page;
 }
 
+std::string delete_objects(const std::vector<std::string>& keys) {
+  std::string out = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+  for (const std::string& key : keys) {
+    out += "<Object><Key>";
+    for (char c : escape(key)) {
+      if (c == '\r') {
+        out += "&#13;";  // a literal CR would be read back as a line feed
+      } else {
+        out.push_back(c);
+      }
+    }
+    out += "</Key></Object>";
+  }
+  out += "</Delete>";
+  return out;
+}
+
+bool can_carry_in_xml(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+Result<DeleteResultDoc> parse_delete_result(std::string_view body) {
+  const std::string what = "answer to DeleteObjects";
+  pugi::xml_document doc;
+  auto root = root_named(doc, body, "DeleteResult", what);
+  if (!root.ok()) return unexpected(std::move(root.error()));
+  DeleteResultDoc out;
+  for (pugi::xml_node c = root->first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string_view name = local_name(c);
+    if (name == "Deleted") {
+      out.deleted.push_back(child_text(c, "Key"));  // verbatim: spaces at either end are legal
+    } else if (name == "Error") {
+      DeleteFailure f;
+      f.key = child_text(c, "Key");
+      f.error.code = trim(child_text(c, "Code"));
+      f.error.message = trim(child_text(c, "Message"));
+      if (f.error.code.empty() && f.error.message.empty()) {
+        return unexpected("the server's " + what + " has an error entry without a code");
+      }
+      out.errors.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
 std::string create_bucket_configuration(const std::string& region) {
   if (region.empty() || region == "us-east-1") return {};
   return "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"

@@ -48,6 +48,24 @@ Result<MultipartUploadsPage> parse_list_multipart_uploads(std::string_view body)
 // ListPartsResult.
 Result<PartsPage> parse_list_parts(std::string_view body);
 
+// <Delete><Quiet>true</Quiet><Object><Key>...</Key></Object>...</Delete> for DeleteObjects.
+// Keys are escaped (a carriage return as &#13;, so the parser keeps it); only keys for which
+// can_carry_in_xml() is true belong here.
+std::string delete_objects(const std::vector<std::string>& keys);
+
+// True when XML 1.0 can carry the text: valid UTF-8 without control characters other than
+// tab, line feed and carriage return (and without U+FFFE/U+FFFF). Other keys need a DELETE
+// of their own.
+bool can_carry_in_xml(std::string_view text);
+
+// DeleteResult of DeleteObjects: the keys the answer lists as <Deleted> (none in quiet mode)
+// and its per-key <Error> entries (code and message; http_status 0). Error: one sentence.
+struct DeleteResultDoc {
+  std::vector<std::string> deleted;
+  std::vector<DeleteFailure> errors;
+};
+Result<DeleteResultDoc> parse_delete_result(std::string_view body);
+
 // CreateBucketConfiguration with LocationConstraint; "" for us-east-1 (no body wanted).
 std::string create_bucket_configuration(const std::string& region);
 

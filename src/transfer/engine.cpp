@@ -659,6 +659,30 @@ class Engine {
           r.outcome = Outcome::kSkipped;
           return presign_and_finish(job, std::move(r));
         }
+        if (job->exists && opts_.confirm_overwrite && !quit_) {
+          const std::string why =
+              r.note.empty() ? "exists in the bucket with different content" : r.note;
+          switch (opts_.confirm_overwrite(*job->file, why)) {
+            case OverwriteDecision::kOverwrite:
+              break;
+            case OverwriteDecision::kKeep:
+              r.outcome = Outcome::kSkipped;
+              r.note = "kept the object in the bucket (not overwritten, as you chose)";
+              return presign_and_finish(job, std::move(r));
+            case OverwriteDecision::kQuit:
+              quit_ = true;
+              stop_reason_ = "you chose to quit";
+              while (!pending_.empty()) {
+                size_t i = pending_.front();
+                pending_.pop_front();
+                FileResult q;
+                q.error = "not attempted: you chose to quit";
+                record(i, std::move(q));
+              }
+              return fail(job, "not uploaded: you chose to quit");
+          }
+        }
+        if (job->exists && quit_) return fail(job, "not uploaded: you chose to quit");
         if (use_multipart(job->file->size, opts_.multipart_threshold)) return start_multipart(job);
         return start_put(job);
     }
@@ -723,8 +747,11 @@ class Engine {
     }
   }
 
+  // stream_md5: compute the MD5 while a trailer body streams (single PUTs: the ETag check and
+  // the next run's comparison need it; parts only for the probe).
   static s3::BodyChecksum body_checksum(const Wire& w, ChecksumAlgo algo,
-                                        const std::map<std::string, std::string>& raw) {
+                                        const std::map<std::string, std::string>& raw,
+                                        bool stream_md5 = false) {
     s3::BodyChecksum c;
     c.transport = w.transport;
     c.algo = algo;
@@ -732,7 +759,7 @@ class Engine {
       auto it = raw.find(k);
       return it == raw.end() ? std::string() : it->second;
     };
-    if (w.transport == Transport::kTrailer) c.also_md5 = w.probe;
+    if (w.transport == Transport::kTrailer) c.also_md5 = stream_md5 || w.probe;
     if (w.transport == Transport::kHeader) {
       c.checksum_b64 = base64_encode(get(std::string(integrity::algo_name(algo))));
     }
@@ -773,20 +800,24 @@ class Engine {
   // ---- single PUT ----
 
   void start_put(const JobPtr& job) {
-    // The metadata digest goes in the request's headers: known before the body is sent.
-    digests_async(job, {meta_kind()},
-                  [this, job] { when_wire_ready([this, job](Wire w) { send_put(job, w); }); });
+    when_wire_ready([this, job](Wire w) { send_put(job, w); });
   }
 
   void send_put(const JobPtr& job, Wire w) {
+    // The metadata digest goes in the request's headers, so it is known before the body is
+    // sent; it is computed in the same read as what the transport needs up front.
     auto kinds = kinds_for(w);
+    kinds.push_back(meta_kind());
+    // The MD5 too, in the same read: the server's ETag is checked against it now, and the next
+    // run compares the listing's ETag with it from the cache instead of reading the file again.
+    if (w.transport != Transport::kTrailer) kinds.push_back("md5");
     bool missing = false;
-    for (auto& k : kinds) missing = missing || !job->digests.raw.count(k);
+    for (auto& k : kinds) missing = missing || (!k.empty() && !job->digests.raw.count(k));
     if (missing) {
       return digests_async(job, kinds, [this, job, w] { send_put(job, w); });
     }
     s3::PutOptions po = put_options(job);
-    po.checksum = body_checksum(w, neg_.algo(), job->digests.raw);
+    po.checksum = body_checksum(w, neg_.algo(), job->digests.raw, /*stream_md5=*/true);
     ++stats_->put_requests;
     client_.put_object_file(
         job->file->key, job->file->path.string(), job->file->size, po,
@@ -1474,6 +1505,7 @@ class Engine {
   Negotiator neg_;
   std::deque<std::function<void(Wire)>> waiters_;
   bool sent_data_ = false;
+  bool quit_ = false;  // --interactive: the user chose to quit
 };
 
 }  // namespace

@@ -70,6 +70,11 @@ class ProgressSink {
   virtual void on_finish(size_t /*index*/, const FileResult& /*result*/) {}
 };
 
+// --interactive: what to do with an object that exists with different content.
+enum class OverwriteDecision { kOverwrite, kKeep, kQuit };
+using ConfirmOverwrite =
+    std::function<OverwriteDecision(const LocalFile& file, const std::string& why)>;
+
 struct EngineOptions {
   Mode mode = Mode::kUpload;
   int max_concurrent = 4;  // files in flight
@@ -94,6 +99,9 @@ struct EngineOptions {
   // Resume: journals of multipart uploads live here; "" = no journal (--no-resume).
   std::filesystem::path state_dir;
   std::string tool_version;  // stored as x-amz-meta-s3upload-tool ("s3upload/<version>")
+  // Asked on the loop thread (transfers pause meanwhile) before an existing object with
+  // different content is replaced; null = always replace.
+  ConfirmOverwrite confirm_overwrite;
 };
 
 // Counters for tests and the verbose log.

@@ -66,7 +66,8 @@ void print_url(std::ostream& out, const Style& st, const std::string& url) {
 
 void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
                    const std::string& bucket, const std::vector<transfer::LocalFile>& files,
-                   const std::vector<transfer::FileResult>& results, const Counts& c) {
+                   const std::vector<transfer::FileResult>& results, const Counts& c,
+                   bool summary) {
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& f = files[i];
     const auto& r = results[i];
@@ -107,13 +108,24 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
         break;
     }
   }
+  if (summary) print_summary(out, st, mode, c);
+}
+
+void print_summary(std::ostream& out, const Style& st, transfer::Mode mode, const Counts& c) {
+  std::string sync;
+  if (c.sync) {
+    sync = mode == transfer::Mode::kDryRun ? ", " + std::to_string(c.would_delete) + " would delete"
+                                           : ", " + std::to_string(c.deleted) + " deleted";
+    if (c.delete_failed) sync += ", " + std::to_string(c.delete_failed) + " not deleted";
+  }
   out << "\n";
   switch (mode) {
     case transfer::Mode::kUpload:
       out << st.bold("Summary: " + std::to_string(c.uploaded) + " uploaded, " +
                      std::to_string(c.skipped) + " skipped, " + std::to_string(c.failed) +
                      " failed" +
-                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : ""))
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : "") +
+                     sync)
           << "\n";
       break;
     case transfer::Mode::kDryRun:
@@ -121,7 +133,8 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
                      std::to_string(c.would_update) + " would update, " +
                      std::to_string(c.would_skip) + " would skip, " + std::to_string(c.failed) +
                      " failed" +
-                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : ""))
+                     (c.interrupted ? ", " + std::to_string(c.interrupted) + " interrupted" : "") +
+                     sync)
           << "\n";
       break;
     case transfer::Mode::kUrlOnly:
@@ -170,7 +183,7 @@ std::string results_json(transfer::Mode mode, const std::string& bucket,
                          const std::vector<transfer::FileResult>& results, const Counts& c,
                          std::chrono::steady_clock::duration elapsed,
                          std::chrono::system_clock::time_point finished,
-                         const std::string& integrity) {
+                         const std::string& integrity, const SyncReport* sync) {
   nlohmann::json j;
   j["tool"] = std::string("s3upload ") + S3UPLOAD_VERSION;
   j["finished_at"] =
@@ -206,6 +219,17 @@ std::string results_json(transfer::Mode mode, const std::string& bucket,
     arr.push_back(std::move(f));
   }
   j["files"] = std::move(arr);
+  if (sync != nullptr) {
+    j["counts"]["deleted"] = c.deleted;
+    j["counts"]["would_delete"] = c.would_delete;
+    j["counts"]["delete_failed"] = c.delete_failed;
+    nlohmann::json failed = nlohmann::json::array();
+    for (const auto& [key, why] : sync->failed) failed.push_back({{"key", key}, {"error", why}});
+    j["sync"] = {{"deleted", sync->deleted},
+                 {"would_delete", sync->would_delete},
+                 {"failed", std::move(failed)},
+                 {"not_run", sync->not_run}};
+  }
   // Invalid UTF-8 in a name must not make the report unwritable.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -178,13 +178,14 @@ Sent sent_since(const FaultProxy& proxy, size_t from) {
   return s;
 }
 
-// Waits until the proxy has no client connection left (the requests of a killed run are
-// logged when their connections end), then returns the log's length: the next run's marker.
+// Waits until the proxy has no client connection left but the one asking (the requests of a
+// killed run are logged when their connections end), then returns the log's length: the next
+// run's marker.
 size_t quiet_proxy_marker(const FaultProxy& proxy) {
   for (int i = 0; i < 250; ++i) {
     auto [status, body] = http_get(proxy.endpoint() + "/__proxy/stats");
     auto j = nlohmann::json::parse(body, nullptr, false);
-    if (status == 200 && !j.is_discarded() && j.value("active_connections", -1) == 0) break;
+    if (status == 200 && !j.is_discarded() && j.value("active_connections", -1) <= 1) break;
     usleep(20000);
   }
   return proxy.log_lines().size();
@@ -193,7 +194,8 @@ size_t quiet_proxy_marker(const FaultProxy& proxy) {
 // files[0] of a --report JSON file.
 nlohmann::json reported_file(const fs::path& report) {
   auto j = nlohmann::json::parse(slurp(report), nullptr, false);
-  if (j.is_discarded() || !j.contains("files") || j["files"].empty()) return nlohmann::json::object();
+  if (j.is_discarded() || !j.contains("files") || j["files"].empty())
+    return nlohmann::json::object();
   return j["files"][0];
 }
 
@@ -277,8 +279,11 @@ class SwiftResume : public ServerTest {
   }
 
   // After an interrupted run: the journal names an upload the server still has, and the
-  // server holds every part the journal records, with the recorded ETag and size.
-  transfer::LoadedJournal expect_journal_matches_server(const std::string& key) {
+  // server lists every part the journal records, with the recorded ETag and size — except, at
+  // most, `may_be_unlisted` of them. Returns the journal and how many of its parts the server
+  // lists as recorded (those a resume may trust).
+  std::pair<transfer::LoadedJournal, size_t> expect_journal_matches_server(
+      const std::string& key, size_t may_be_unlisted = 0) {
     auto j = load_journal(uploads());
     EXPECT_TRUE(j.has_value()) << "no readable journal in " << uploads();
     if (!j) return {};
@@ -288,27 +293,31 @@ class SwiftResume : public ServerTest {
     auto parts =
         s3::list_parts_all_sync(bucket_->client(), prefix_ + "/" + key, j->header.upload_id);
     EXPECT_TRUE(parts.ok()) << (parts.ok() ? "" : parts.error().describe());
-    if (!parts.ok()) return *j;
+    if (!parts.ok()) return {*j, 0};
     std::map<int, s3::PartInfo> server;
     for (const auto& p : *parts) server[p.number] = p;
-    EXPECT_GE(server.size(), j->parts.size());
+    size_t listed = 0;
     for (const auto& p : j->parts) {
       auto it = server.find(p.number);
       if (it == server.end()) {
-        ADD_FAILURE() << "part " << p.number << " is journaled but not on the server";
+        std::cout << "[ journal  ] part " << p.number << " is journaled but not listed\n";
         continue;
       }
       EXPECT_EQ(it->second.size, p.size) << "part " << p.number;
       EXPECT_EQ(it->second.etag, p.etag) << "part " << p.number;
+      listed += it->second.size == p.size && it->second.etag == p.etag;
     }
-    return *j;
+    EXPECT_GE(listed + may_be_unlisted, j->parts.size())
+        << "journaled parts the server does not list";
+    return {*j, listed};
   }
 
-  // The re-run of an interrupted upload resumed it: exit 0, the note says so (K of N, K at
-  // least `min_resumed`), no more than `max_bytes` (default: 60% of the file) went over the
-  // wire, the object is byte-identical, nothing is left open and the journal is gone.
+  // The re-run of an interrupted upload resumed it: exit 0, the note says so ("K of N", K the
+  // parts recorded in the journal it found, all on the server), no more than `max_bytes` (default:
+  // 60% of the file) went over the wire, the object is byte-identical, nothing is left open and the
+  // journal is gone.
   void expect_resumed(const RunResult& r, const Sent& sent, uint64_t size, size_t parts,
-                      size_t min_resumed, const std::string& key, const std::string& md5,
+                      size_t resumed, const std::string& key, const std::string& md5,
                       uint64_t max_bytes = 0) {
     if (max_bytes == 0) max_bytes = size * 6 / 10;
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -321,7 +330,7 @@ class SwiftResume : public ServerTest {
                                              "parts were already on the server")))
         << note << "\n"
         << r.out << r.err;
-    EXPECT_GE(std::stoul(m[1]), min_resumed) << note;
+    EXPECT_EQ(std::stoul(m[1]), resumed) << note;
     EXPECT_EQ(std::stoul(m[2]), parts) << note;
     const double ratio = static_cast<double>(sent.bytes) / static_cast<double>(size);
     std::cout << "[ resume   ] " << note << "; the re-run sent " << sent.bytes << " bytes in "
@@ -358,23 +367,21 @@ TEST_F(SwiftResume, KillNineHalfwayThenTheRerunSendsOnlyTheRest) {
   EXPECT_EQ(first.exit_code, 128 + SIGKILL) << first.out << first.err;
 
   // (a) The server has the parts the journal recorded.
-  auto j = expect_journal_matches_server(name);
+  auto [j, listed] = expect_journal_matches_server(name);
   EXPECT_GE(j.parts.size(), parts / 2);
   EXPECT_EQ(j.header.part_count, parts);
 
   // (b)-(d) The same command without the cap resumes.
   const size_t marker = quiet_proxy_marker(proxy);
   auto again = run_s3upload(command(name, "8MiB"), e, cwd);
-  expect_resumed(again, sent_since(proxy, marker), size, parts, j.parts.size(), name, md5);
+  expect_resumed(again, sent_since(proxy, marker), size, parts, listed, name, md5);
 }
 
 // 2. Ctrl-C at the same point: the upload stays open, the output says how to resume.
 TEST_F(SwiftResume, CtrlCKeepsTheUploadOpenAndTheRerunResumes) {
   const uint64_t size = 64 * kMiB;
   const size_t parts = 13;  // 12 x 5 MiB + 4 MiB
-  auto T0 = std::chrono::steady_clock::now();
   const std::string md5 = write_random_file(dir_.path() / "clip.mov", size, 2);
-  std::cout << "write " << std::chrono::duration<double>(std::chrono::steady_clock::now() - T0).count() << "\n";
   FaultProxy proxy(server_.get("AWS_ENDPOINT_URL"), R"({"rules": []})");
   ASSERT_TRUE(proxy.ok());
   auto e = env(proxy.endpoint());
@@ -392,17 +399,13 @@ TEST_F(SwiftResume, CtrlCKeepsTheUploadOpenAndTheRerunResumes) {
       << first.out << first.err;
   EXPECT_EQ(std::stoul(m[2]), parts);
   EXPECT_GE(std::stoul(m[1]), (parts + 1) / 2);
-  auto j = expect_journal_matches_server("clip.mov");
+  auto [j, listed] = expect_journal_matches_server("clip.mov");
   EXPECT_EQ(std::stoul(m[1]), j.parts.size()) << "the output and the journal disagree";
   EXPECT_FALSE(bucket_->head(prefix_ + "/clip.mov").ok());  // nothing visible yet
 
-  auto T = [t0 = std::chrono::steady_clock::now()](const char* w) { std::cout << w << " " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << "\n"; };
-  T("before marker");
   const size_t marker = quiet_proxy_marker(proxy);
-  T("marker");
   auto again = run_s3upload(command("clip.mov", "5MiB"), e, dir_.path());
-  T("rerun");
-  expect_resumed(again, sent_since(proxy, marker), size, parts, j.parts.size(), "clip.mov", md5);
+  expect_resumed(again, sent_since(proxy, marker), size, parts, listed, "clip.mov", md5);
 }
 
 // 4. The file changed between the runs (same size, one byte): the stale upload is aborted and
@@ -419,8 +422,7 @@ TEST_F(SwiftResume, ChangedFileAbortsTheStaleUploadAndStartsOver) {
   ASSERT_TRUE(bg);
   bg->signal(SIGINT);
   EXPECT_EQ(bg->wait().exit_code, 130);
-  auto j = expect_journal_matches_server("edit.mov");
-  const std::string stale = j.header.upload_id;
+  const std::string stale = expect_journal_matches_server("edit.mov").first.header.upload_id;
 
   // One byte inside a part that is already on the server.
   {
@@ -478,7 +480,8 @@ TEST_P(SwiftResumeDamagedJournal, RerunEndsWithTheRightBytes) {
   ASSERT_TRUE(bg);
   bg->signal(SIGINT);
   EXPECT_EQ(bg->wait().exit_code, 130);
-  auto j = expect_journal_matches_server("damaged.mov");
+  auto [j, listed] = expect_journal_matches_server("damaged.mov");
+  ASSERT_EQ(listed, j.parts.size());
   const std::string old_id = j.header.upload_id;
 
   const fs::path jp = journal_in(uploads());
@@ -541,10 +544,6 @@ TEST_P(SwiftResumeDamagedJournal, RerunEndsWithTheRightBytes) {
     }
     EXPECT_GE(sent.bytes, missing);
     expect_resumed(again, sent, size, parts, kept_records, "damaged.mov", md5, missing + 5 * kMiB);
-    const std::string note = reported_file(report()).value("note", "");
-    EXPECT_NE(note.find("resumed an interrupted upload: " + std::to_string(kept_records) + " of "),
-              std::string::npos)
-        << note << " (kept " << kept_records << " of " << j.parts.size() << " records)";
     return;
   }
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
@@ -670,12 +669,11 @@ TEST_F(SwiftResume, ListAndAbortAnUploadTheAwsCliStarted) {
   auto list = run_s3upload({"--list-incomplete"}, env(), dir_.path());
   ASSERT_EQ(list.exit_code, 0) << list.out << list.err;
   // Its key, its age (seconds: it was started just now), its part and its upload id.
-  EXPECT_TRUE(std::regex_search(
-      list.out, std::regex("by aws-cli/clip 1\\.mov \\(started [0-9]{1,2}s "
-                           "ago, 1 part\\(s\\), 1\\.00 MB so far\\)  "
-                           "upload id " +
-                           std::regex_replace(id, std::regex("[^A-Za-z0-9]"), "\\$&"))))
+  EXPECT_TRUE(
+      std::regex_search(list.out, std::regex("by aws-cli/clip 1\\.mov \\(started [0-9]{1,2}s "
+                                             "ago, 1 part\\(s\\), 1\\.00 MB so far\\)")))
       << list.out;
+  EXPECT_NE(list.out.find("upload id " + id), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("Summary: 1 incomplete upload(s)"), std::string::npos) << list.out;
 
   auto aborted = run_s3upload({"--abort-incomplete", "--yes"}, env(), dir_.path());
@@ -723,8 +721,11 @@ TEST_F(SwiftResumeServerRestart, RetriesRunOutTheUploadIsKeptAndResumedAfterTheR
   auto capped = quick;
   capped.insert(capped.end(), {"--max-speed-mbps", "16"});
 
+  // Past half (8 of 13): the parts in flight when the server goes (up to 2) may be journaled
+  // yet missing from its listings after the restart (below), and must still leave the re-run
+  // less than 60% to send.
   auto bg = start_until_journaled(command("outage.mov", "5MiB", capped), e, dir_.path(),
-                                  (parts + 1) / 2, uploads());
+                                  (parts + 1) / 2 + 1, uploads());
   ASSERT_TRUE(bg);
   ServerBack back{dir_.path() / "server.log"};
   back.down = true;
@@ -740,13 +741,16 @@ TEST_F(SwiftResumeServerRestart, RetriesRunOutTheUploadIsKeptAndResumedAfterTheR
 
   ASSERT_EQ(server_script("restart", back.log), 0) << slurp(back.log);
   back.down = false;
-  // Not aborted: the upload and the journaled parts are still on the server.
-  auto j = expect_journal_matches_server("outage.mov");
-  EXPECT_GE(j.parts.size(), (parts + 1) / 2);
+  // Not aborted: the upload and the journaled parts are still on the server. Swift may have
+  // stored the last parts it acknowledged while its container server was already gone ("container
+  // update failed ... saving for async update later" in object.log): they are not listed (no
+  // object-updater runs here), and the re-run must not trust them but send them again.
+  auto [j, listed] = expect_journal_matches_server("outage.mov", 2);
+  EXPECT_GE(j.parts.size(), (parts + 1) / 2 + 1);
 
   const size_t marker = quiet_proxy_marker(proxy);
   auto again = run_s3upload(command("outage.mov", "5MiB", quick), e, dir_.path());
-  expect_resumed(again, sent_since(proxy, marker), size, parts, j.parts.size(), "outage.mov", md5);
+  expect_resumed(again, sent_since(proxy, marker), size, parts, listed, "outage.mov", md5);
 }
 
 }  // namespace

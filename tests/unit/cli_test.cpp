@@ -116,6 +116,26 @@ TEST(Cli, UrlOnlyAndDryRunConflict) {
   EXPECT_EQ(p.r.exit_code, 2);
 }
 
+TEST(Cli, SyncIsAFlagThatDoesNotGoWithUrlOnly) {
+  auto p = run({"--sync", "--yes", "videos"});
+  ASSERT_TRUE(p.r.options) << p.err;
+  EXPECT_TRUE(p.r.options->sync);
+  EXPECT_TRUE(p.r.options->yes);
+  EXPECT_FALSE(run({"videos"}).r.options->sync);
+  auto dry = run({"--sync", "--dry-run", "videos"});
+  ASSERT_TRUE(dry.r.options) << dry.err;
+  auto url = run({"--sync", "--url-only", "videos"});
+  EXPECT_FALSE(url.r.options);
+  EXPECT_EQ(url.r.exit_code, 2);
+  EXPECT_TRUE(contains(url.err, "--sync and --url-only cannot be used together")) << url.err;
+  auto hk = run({"--sync", "--abort-incomplete"});
+  EXPECT_FALSE(hk.r.options);
+  EXPECT_EQ(hk.r.exit_code, 2);
+  auto help = run({"--help"});
+  EXPECT_TRUE(contains(help.out, "--sync")) << help.out;
+  EXPECT_TRUE(contains(run({"--completions", "bash"}).out, "--sync"));
+}
+
 TEST(Cli, MissingPathIsAUsageError) {
   auto p = run({});
   EXPECT_FALSE(p.r.options);

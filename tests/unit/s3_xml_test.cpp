@@ -334,5 +334,81 @@ TEST(S3XmlMultipart, ListPartsRejectsNonsense) {
   EXPECT_TRUE(empty->parts.empty());
 }
 
+// ---- DeleteObjects (--sync) -------------------------------------------------------------------
+
+TEST(S3XmlDelete, DocumentIsQuietAndEscapesKeys) {
+  EXPECT_EQ(delete_objects({"up/a b.mp4", "up/<&>\"'.mp4", "up/caf\xC3\xA9.mp4"}),
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+            "<Object><Key>up/a b.mp4</Key></Object>"
+            "<Object><Key>up/&lt;&amp;&gt;&quot;&apos;.mp4</Key></Object>"
+            "<Object><Key>up/caf\xC3\xA9.mp4</Key></Object></Delete>");
+  // Spaces at either end stay; a carriage return is a character reference (a literal one
+  // would come back as a line feed); tab and line feed pass as they are.
+  EXPECT_EQ(delete_objects({" x \r\n\t"}),
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+            "<Object><Key> x &#13;\n\t</Key></Object></Delete>");
+  EXPECT_EQ(delete_objects({}),
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>"
+            "</Delete>");
+}
+
+TEST(S3XmlDelete, WhatXmlCanCarry) {
+  EXPECT_TRUE(can_carry_in_xml("plain/key with spaces.mp4"));
+  EXPECT_TRUE(can_carry_in_xml("tab\tlf\ncr\r"));
+  EXPECT_TRUE(can_carry_in_xml("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x8E\xAC"));  // é € 🎬
+  EXPECT_TRUE(can_carry_in_xml("del\x7F"));
+  EXPECT_FALSE(can_carry_in_xml(std::string("nul\0", 4)));
+  EXPECT_FALSE(can_carry_in_xml("bell\x07"));
+  EXPECT_FALSE(can_carry_in_xml("esc\x1B[0m"));
+  EXPECT_FALSE(can_carry_in_xml("\xFF"));          // not UTF-8
+  EXPECT_FALSE(can_carry_in_xml("\xC3"));          // truncated
+  EXPECT_FALSE(can_carry_in_xml("\xC0\xAF"));      // overlong
+  EXPECT_FALSE(can_carry_in_xml("\xED\xA0\x80"));  // surrogate
+  EXPECT_FALSE(can_carry_in_xml("\xEF\xBF\xBE"));  // U+FFFE
+  EXPECT_FALSE(can_carry_in_xml("\xEF\xBF\xBF"));  // U+FFFF
+}
+
+TEST(S3XmlDelete, ResultWithErrorsAndDeleted) {
+  auto r = parse_delete_result(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Deleted><Key> spaced key.mp4 </Key></Deleted>"
+      "<Error><Key>up/locked.mp4</Key><Code>AccessDenied</Code><Message>Access Denied</Message>"
+      "</Error>"
+      "<Error><Key>up/caf\xC3\xA9 &amp; co.mp4</Key><Code>InternalError</Code>"
+      "<Message>We encountered an internal error.</Message></Error>"
+      "</DeleteResult>");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->deleted, std::vector<std::string>{" spaced key.mp4 "});
+  ASSERT_EQ(r->errors.size(), 2u);
+  EXPECT_EQ(r->errors[0].key, "up/locked.mp4");
+  EXPECT_EQ(r->errors[0].error.code, "AccessDenied");
+  EXPECT_EQ(r->errors[0].error.message, "Access Denied");
+  EXPECT_EQ(r->errors[0].error.http_status, 0);
+  EXPECT_EQ(r->errors[1].key, "up/caf\xC3\xA9 & co.mp4");
+  EXPECT_EQ(r->errors[1].error.code, "InternalError");
+}
+
+TEST(S3XmlDelete, QuietResultIsEmpty) {
+  auto r = parse_delete_result("<DeleteResult/>");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->deleted.empty());
+  EXPECT_TRUE(r->errors.empty());
+  auto ns = parse_delete_result(
+      "<s3:DeleteResult xmlns:s3=\"x\"><s3:Error><s3:Key>k</s3:Key>"
+      "<s3:Code>AccessDenied</s3:Code></s3:Error></s3:DeleteResult>");
+  ASSERT_TRUE(ns.ok());
+  ASSERT_EQ(ns->errors.size(), 1u);
+  EXPECT_EQ(ns->errors[0].key, "k");
+}
+
+TEST(S3XmlDelete, ResultRejectsNonsense) {
+  EXPECT_FALSE(parse_delete_result("").ok());
+  EXPECT_FALSE(parse_delete_result("not xml").ok());
+  EXPECT_FALSE(parse_delete_result("<ListBucketResult/>").ok());
+  EXPECT_FALSE(
+      parse_delete_result("<DeleteResult><Error><Key>k</Key></Error></DeleteResult>").ok());
+}
+
 }  // namespace
 }  // namespace s3up::s3::xml
