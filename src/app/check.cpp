@@ -118,9 +118,8 @@ std::vector<CheckStep> run_checks(s3::Client& client, const CheckOptions& opts,
   // PutObject + DeleteObject of a zero-byte object.
   s3::PutOptions po;
   if (opts.object_options) po.headers = opts.object_options->object_headers();
-  auto put = wait_for<s3::PutResult>(client, [&](s3::Callback<s3::PutResult> cb) {
-    client.put_object_data(key, "", po, cb);
-  });
+  auto put = wait_for<s3::PutResult>(
+      client, [&](s3::Callback<s3::PutResult> cb) { client.put_object_data(key, "", po, cb); });
   if (!put) {
     steps.push_back(failed("PutObject " + key, put.error(),
                            grant_advice(put.error(), "s3:PutObject", objects_arn)));
@@ -132,8 +131,7 @@ std::vector<CheckStep> run_checks(s3::Client& client, const CheckOptions& opts,
       {"PutObject " + key, State::kPassed, "a zero-byte test object was written (s3:PutObject)"});
   // The test object must not stay behind, even after Ctrl-C.
   if (client.loop().interrupted()) client.loop().clear_interrupt();
-  auto del =
-      wait_for<bool>(client, [&](s3::Callback<bool> cb) { client.delete_object(key, cb); });
+  auto del = wait_for<bool>(client, [&](s3::Callback<bool> cb) { client.delete_object(key, cb); });
   if (del) {
     steps.push_back({"DeleteObject " + key, State::kPassed,
                      "the test object was deleted again (s3:DeleteObject)"});

@@ -62,8 +62,7 @@ transfer::OverwriteDecision OverwritePrompt::ask(const transfer::LocalFile& file
         return OverwriteDecision::kQuit;
       }
       closed_ = true;
-      err_ << "\nno answer (the input ended): keeping this and every later object\n"
-           << std::flush;
+      err_ << "\nno answer (the input ended): keeping this and every later object\n" << std::flush;
       return OverwriteDecision::kKeep;
     }
     auto answer = parse_answer(line);
@@ -87,9 +86,7 @@ transfer::OverwriteDecision OverwritePrompt::ask(const transfer::LocalFile& file
 }
 
 transfer::ConfirmOverwrite OverwritePrompt::callback() {
-  return [this](const transfer::LocalFile& file, const std::string& why) {
-    return ask(file, why);
-  };
+  return [this](const transfer::LocalFile& file, const std::string& why) { return ask(file, why); };
 }
 
 }  // namespace s3up::app

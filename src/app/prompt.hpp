@@ -34,8 +34,7 @@ class OverwritePrompt {
 
   // Opens the terminal to read answers from: /dev/tty, when stdin is a terminal. Error: one
   // sentence saying why it cannot ask.
-  static Result<std::unique_ptr<OverwritePrompt>> open_terminal(std::ostream& err,
-                                                                ui::Style style);
+  static Result<std::unique_ptr<OverwritePrompt>> open_terminal(std::ostream& err, ui::Style style);
 
   // Runs before each question is written, e.g. to erase the progress display.
   void set_before_ask(std::function<void()> fn) { before_ask_ = std::move(fn); }

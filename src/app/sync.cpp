@@ -137,8 +137,8 @@ std::string sync_blocker(const std::vector<transfer::LocalFile>& files,
   if (interrupted || stopped > 0) return "the run was interrupted";
   if (walk_errors > 0) {
     return std::to_string(walk_errors) +
-           " local path(s) could not be read, and a file missing from the walk must not cost "
-           "its object";
+           " local path(s) could not be read (see above), and a file the walk did not see must "
+           "not lose its object";
   }
   if (failed > 0) return std::to_string(failed) + " file(s) failed";
   if (files.empty()) {

@@ -1,5 +1,6 @@
 #include "config/config_file.hpp"
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -8,7 +9,6 @@
 #include <functional>
 #include <sstream>
 #include <system_error>
-#include <toml++/toml.h>
 
 #include "config/config.hpp"
 #include "integrity/checksum.hpp"
@@ -184,8 +184,8 @@ class Checker {
     for (auto&& [k, node] : root) {
       const std::string name(k.str());
       const auto line = k.source().begin.line;
-      const bool known = std::find(std::begin(kSections), std::end(kSections), name) !=
-                         std::end(kSections);
+      const bool known =
+          std::find(std::begin(kSections), std::end(kSections), name) != std::end(kSections);
       if (!known) {
         unknown_section(name, line);
         continue;
@@ -230,8 +230,8 @@ class Checker {
     // A setting written outside its section, e.g. bucket = "x" at the top of the file.
     for (const auto& s : kSettings) {
       if (s.key == name) {
-        fail(line, name + " is outside any section: put it under [" + std::string(s.section) +
-                       "].");
+        fail(line,
+             name + " is outside any section: put it under [" + std::string(s.section) + "].");
         return;
       }
     }
@@ -328,11 +328,10 @@ class Checker {
         const int64_t v = i->get();
         const int64_t max = key == "url_expiry_hours" ? 168 : 1024;
         if (v < 1 || v > max) {
-          return problem("must be between 1 and " + std::to_string(max) +
-                         (key == "url_expiry_hours"
-                              ? " (7 days, S3's limit for presigned URLs)"
-                              : "") +
-                         " (got " + std::to_string(v) + ").");
+          return problem(
+              "must be between 1 and " + std::to_string(max) +
+              (key == "url_expiry_hours" ? " (7 days, S3's limit for presigned URLs)" : "") +
+              " (got " + std::to_string(v) + ").");
         }
         if (key == "max_concurrent") file_.max_concurrent = static_cast<int>(v);
         if (key == "url_expiry_hours") file_.url_expiry_hours = static_cast<int>(v);
@@ -383,14 +382,15 @@ class Checker {
         for (const auto& el : *a) {
           const auto* s = el.as_string();
           if (!s) {
-            return fail(el.source().begin.line, full + " must hold only strings, not " +
-                                                    type_name(el) + ".");
+            return fail(el.source().begin.line,
+                        full + " must hold only strings, not " + type_name(el) + ".");
           }
           exts.push_back(s->get());
         }
         if (exts.empty()) {
-          return problem("the list is empty: give the extensions, e.g. [\"mp4\", \"mov\"], or "
-                         "[\"*\"] for every file.");
+          return problem(
+              "the list is empty: give the extensions, e.g. [\"mp4\", \"mov\"], or "
+              "[\"*\"] for every file.");
         }
         if (auto f = transfer::ExtensionFilter::parse(exts); !f) return problem(f.error());
         file_.extensions = std::move(exts);
@@ -462,9 +462,10 @@ Result<std::optional<ConfigFile>, std::vector<std::string>> load_config_file(
     std::error_code ec;
     auto st = fs::status(path, ec);
     if (ec || !fs::exists(st)) {
-      return unexpected(std::vector<std::string>{
-          "--config " + explicit_path + ": no such file: check the path (relative paths start "
-          "at the working directory)."});
+      return unexpected(
+          std::vector<std::string>{"--config " + explicit_path +
+                                   ": no such file: check the path (relative paths start "
+                                   "at the working directory)."});
     }
     if (fs::is_directory(st)) {
       return unexpected(std::vector<std::string>{"--config " + explicit_path +
@@ -479,8 +480,7 @@ Result<std::optional<ConfigFile>, std::vector<std::string>> load_config_file(
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     int err = errno;
-    return unexpected(std::vector<std::string>{"cannot read " + name + " (" +
-                                               std::strerror(err) +
+    return unexpected(std::vector<std::string>{"cannot read " + name + " (" + std::strerror(err) +
                                                "): fix its permissions or remove it."});
   }
   std::ostringstream ss;

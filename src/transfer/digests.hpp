@@ -42,7 +42,5 @@ PartMd5s part_md5s(const std::string& path, uint64_t size, uint64_t part_size,
 void remember_part_md5s(integrity::HashCache* cache, const integrity::FileIdentity& id,
                         uint64_t part_size, const std::vector<std::string>& raw);
 
-std::string hex_decode(const std::string& hex);     // "" when not hex
-std::string base64_decode(const std::string& b64);  // "" when not base64
 
 }  // namespace s3up::transfer

@@ -39,6 +39,7 @@
 
 #include "integrity/crc.hpp"
 #include "integrity/hash.hpp"
+#include "util/record.hpp"
 
 namespace s3up::transfer {
 namespace {
@@ -60,50 +61,13 @@ std::string errno_text(int err) {
 // --- record encoding -----------------------------------------------------------------------
 
 void escape_into(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c > 0x20 && c < 0x7F && c != '%') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
+  escape_field_into(out, s);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-// Strict: a '%' must be followed by two hex digits.
 bool unescape(std::string_view s, std::string& out) {
-  out.clear();
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return false;
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
-template <typename T>
-bool parse_number(std::string_view s, T& out) {
-  if (s.empty()) return false;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
+  auto v = unescape_field(s);
+  if (v) out = std::move(*v);
+  return v.has_value();
 }
 
 uint32_t crc_of(std::string_view payload) {

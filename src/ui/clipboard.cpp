@@ -21,7 +21,9 @@ bool set_in(const Environment& env, const char* name) {
   return v && !v->empty();
 }
 
-std::string tool_list() { return "wl-copy, xclip, xsel or pbcopy"; }
+std::string tool_list() {
+  return "wl-copy, xclip, xsel or pbcopy";
+}
 
 }  // namespace
 
@@ -71,7 +73,8 @@ bool run_command(const std::vector<std::string>& argv, const std::string& input,
   }
   ::close(fds[0]);
   // A tool that exits without reading must not kill us with SIGPIPE.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   ::sigaction(SIGPIPE, &ignore, &old);
@@ -167,8 +170,7 @@ CopyResult copy_to_clipboard(const std::string& text, const ClipboardContext& ct
   return r;
 }
 
-CopyUrlOutcome copy_single_url(const std::vector<std::string>& urls,
-                               const ClipboardContext& ctx) {
+CopyUrlOutcome copy_single_url(const std::vector<std::string>& urls, const ClipboardContext& ctx) {
   if (urls.empty()) return {false, "--copy-url: the run made no URL, so nothing was copied"};
   if (urls.size() > 1) {
     return {false, "--copy-url: the run made " + std::to_string(urls.size()) +

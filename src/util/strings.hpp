@@ -24,5 +24,7 @@ bool iequals(std::string_view a, std::string_view b);
 std::string hex_encode(const unsigned char* data, size_t n);
 std::string hex_encode(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
+std::string hex_decode(const std::string& hex);     // "" when not hex (or empty)
+std::string base64_decode(const std::string& b64);  // "" when not base64 (or empty)
 
 }  // namespace s3up

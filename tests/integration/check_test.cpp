@@ -23,8 +23,9 @@ TEST_F(SwiftCheck, PassesWithTheRightKeys) {
       << r.out;
   EXPECT_EQ(count_lines(r.out, "✓ HeadBucket: the bucket exists"), 1) << r.out;
   EXPECT_EQ(count_lines(r.out, "✓ ListObjectsV2 " + prefix_ + "/: listing works"), 1) << r.out;
-  EXPECT_TRUE(contains(r.out, "Summary: all 2 checks passed (uploads also need s3:PutObject: "
-                              "add --write-test to try it)"))
+  EXPECT_TRUE(contains(r.out,
+                       "Summary: all 2 checks passed (uploads also need s3:PutObject: "
+                       "add --write-test to try it)"))
       << r.out;
   EXPECT_EQ(r.err, "");
 }
@@ -59,8 +60,9 @@ TEST_F(SwiftCheck, WrongSecretFailsWithTheRightSentence) {
   e["AWS_SECRET_ACCESS_KEY"] = "not-the-secret";
   auto r = run_s3upload({"--check", "--write-test"}, e, dir_.path());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(count_lines(r.out, "✗ HeadBucket: the request signature was rejected (403 "
-                               "SignatureDoesNotMatch): the secret access key is probably wrong"),
+  EXPECT_EQ(count_lines(r.out,
+                        "✗ HeadBucket: the request signature was rejected (403 "
+                        "SignatureDoesNotMatch): the secret access key is probably wrong"),
             1)
       << r.out;
   // The same failure would repeat: the other checks are not tried, and nothing is written.
@@ -75,8 +77,9 @@ TEST_F(SwiftCheck, MissingBucketFails) {
   e["S3_BUCKET"] = "s3upload-no-such-bucket-here";
   auto r = run_s3upload({"--check"}, e, dir_.path());
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(count_lines(r.out, "✗ HeadBucket: the bucket does not exist (404 NoSuchBucket): "
-                               "check the bucket name and the endpoint"),
+  EXPECT_EQ(count_lines(r.out,
+                        "✗ HeadBucket: the bucket does not exist (404 NoSuchBucket): "
+                        "check the bucket name and the endpoint"),
             1)
       << r.out;
   EXPECT_EQ(count_lines(r.out, "– ListObjectsV2 " + prefix_ + "/: not tried"), 1) << r.out;

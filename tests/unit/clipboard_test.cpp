@@ -14,8 +14,8 @@ namespace s3up::ui {
 namespace {
 
 struct Fake {
-  std::set<std::string> installed;         // program names found on PATH
-  std::set<std::string> broken;            // found, but exit non-zero
+  std::set<std::string> installed;  // program names found on PATH
+  std::set<std::string> broken;     // found, but exit non-zero
   std::vector<std::vector<std::string>> calls;
   std::vector<std::string> inputs;
   std::ostringstream terminal;
@@ -43,8 +43,8 @@ const std::string kUrl = "https://b.s3.amazonaws.com/k.mp4?X-Amz-Signature=abc";
 TEST(Clipboard, WaylandUsesWlCopy) {
   Fake f;
   f.installed = {"wl-copy", "xclip"};
-  auto r = copy_to_clipboard(kUrl, f.context({{"WAYLAND_DISPLAY", "wayland-0"},
-                                              {"DISPLAY", ":0"}}, true));
+  auto r = copy_to_clipboard(
+      kUrl, f.context({{"WAYLAND_DISPLAY", "wayland-0"}, {"DISPLAY", ":0"}}, true));
   EXPECT_TRUE(r.copied);
   EXPECT_EQ(r.via, "wl-copy");
   ASSERT_EQ(f.calls.size(), 1u);
@@ -111,8 +111,9 @@ TEST(Clipboard, NoToolAndNoTerminal) {
   g.broken = {"xclip", "xsel"};
   r = copy_to_clipboard(kUrl, g.context({{"DISPLAY", ":0"}}, false));
   EXPECT_FALSE(r.copied);
-  EXPECT_EQ(r.why_not, "xclip, xsel all failed and stdout is not a terminal, so the URL was not "
-                       "copied");
+  EXPECT_EQ(r.why_not,
+            "xclip, xsel all failed and stdout is not a terminal, so the URL was not "
+            "copied");
 }
 
 TEST(CopyUrl, ExactlyOneUrlIsCopiedAndNeverPrinted) {
@@ -154,9 +155,9 @@ TEST(ClipboardSystem, FindOnPath) {
   s3up::test::TempDir t;
   std::string tool = t.write("bin/fake-copy", "#!/bin/sh\n", std::filesystem::perms::owner_all);
   t.write("other/fake-copy", "not executable\n");
-  EXPECT_EQ(find_on_path("fake-copy", (t.path() / "other").string() + ":" +
-                                          (t.path() / "bin").string()),
-            tool);
+  EXPECT_EQ(
+      find_on_path("fake-copy", (t.path() / "other").string() + ":" + (t.path() / "bin").string()),
+      tool);
   EXPECT_EQ(find_on_path("fake-copy", (t.path() / "other").string()), std::nullopt);
   EXPECT_EQ(find_on_path("no-such-tool-here", "/usr/bin:/bin"), std::nullopt);
 }
@@ -180,8 +181,8 @@ TEST(ClipboardSystem, SystemContextFindsToolsOnTheEnvironmentsPath) {
   t.write("bin/wl-copy", "#!/bin/sh\ncat > '" + sink + "'\n", std::filesystem::perms::owner_all);
   std::ostringstream term;
   auto ctx = ClipboardContext::system(
-      Environment({{"PATH", (t.path() / "bin").string()}, {"WAYLAND_DISPLAY", "wayland-1"}}),
-      false, term);
+      Environment({{"PATH", (t.path() / "bin").string()}, {"WAYLAND_DISPLAY", "wayland-1"}}), false,
+      term);
   auto o = copy_single_url({kUrl}, ctx);
   EXPECT_TRUE(o.copied) << o.message;
   std::ifstream in(sink);

@@ -123,9 +123,9 @@ TEST(ConfigFile, OtherSpellingsOfTheSameValues) {
       "s3.bucket = \"dotted-keys\"\n"
       "s3.force_path_style = false\n"
       "[upload]\n"
-      "multipart_threshold = 5242880\n"   // bytes
-      "part_size = 8388608\n"             // bytes
-      "max_speed_mbps = 3\n"              // an integer is a number too
+      "multipart_threshold = 5242880\n"  // bytes
+      "part_size = 8388608\n"            // bytes
+      "max_speed_mbps = 3\n"             // an integer is a number too
       "extensions = [\"*\"]\n");
   EXPECT_EQ(keys_of(f)["AWS_REGION"], "us-east-2");
   EXPECT_EQ(keys_of(f)["S3_BUCKET"], "dotted-keys");
@@ -153,8 +153,9 @@ TEST(ConfigFileErrors, DuplicateKeyIsASyntaxError) {
 
 TEST(ConfigFileErrors, UnknownKeyNamesLineAndSuggests) {
   std::string e = errors_of("[upload]\nmax_concurrent = 2\nmax_concurent = 3\n");
-  EXPECT_TRUE(contains(e, "s3upload.toml, line 3: unknown key upload.max_concurent (did you mean "
-                          "max_concurrent?): [upload] takes max_concurrent, extensions,"))
+  EXPECT_TRUE(contains(e,
+                       "s3upload.toml, line 3: unknown key upload.max_concurent (did you mean "
+                       "max_concurrent?): [upload] takes max_concurrent, extensions,"))
       << e;
 }
 
@@ -165,8 +166,9 @@ TEST(ConfigFileErrors, KeyInTheWrongSectionSaysWhereItBelongs) {
 
 TEST(ConfigFileErrors, UnknownSection) {
   std::string e = errors_of("[s3]\nbucket = \"media\"\n\n[uplaod]\nmax_concurrent = 2\n");
-  EXPECT_TRUE(contains(e, "s3upload.toml, line 4: unknown section [uplaod] (did you mean "
-                          "[upload]?): the sections are [aws], [s3], [upload] and [behavior]."))
+  EXPECT_TRUE(contains(e,
+                       "s3upload.toml, line 4: unknown section [uplaod] (did you mean "
+                       "[upload]?): the sections are [aws], [s3], [upload] and [behavior]."))
       << e;
   e = errors_of("[logging]\nlevel = \"debug\"\n");
   EXPECT_TRUE(contains(e, "line 1: unknown section [logging]: the sections are")) << e;
@@ -174,15 +176,17 @@ TEST(ConfigFileErrors, UnknownSection) {
 
 TEST(ConfigFileErrors, KeyOutsideAnySection) {
   std::string e = errors_of("bucket = \"media\"\n[aws]\nregion = \"us-east-1\"\n");
-  EXPECT_TRUE(contains(e, "s3upload.toml, line 1: bucket is outside any section: put it under "
-                          "[s3]."))
+  EXPECT_TRUE(contains(e,
+                       "s3upload.toml, line 1: bucket is outside any section: put it under "
+                       "[s3]."))
       << e;
 }
 
 TEST(ConfigFileErrors, SectionThatIsNotATable) {
   std::string e = errors_of("aws = \"us-east-1\"\n");
-  EXPECT_TRUE(contains(e, "line 1: aws must be a section ([aws] on a line of its own), not a "
-                          "string."))
+  EXPECT_TRUE(contains(e,
+                       "line 1: aws must be a section ([aws] on a line of its own), not a "
+                       "string."))
       << e;
   e = errors_of("[[upload]]\nmax_concurrent = 1\n");
   EXPECT_TRUE(contains(e, "upload must be a section")) << e;
@@ -199,8 +203,9 @@ TEST(ConfigFileErrors, WrongTypes) {
       {"[s3]\nforce_path_style = \"yes\"\n",
        "line 2: s3.force_path_style must be true or false, not a string (write it without "
        "quotes)."},
-      {"[behavior]\ndry_run = 1\n", "line 2: behavior.dry_run must be true or false, not an "
-                                    "integer."},
+      {"[behavior]\ndry_run = 1\n",
+       "line 2: behavior.dry_run must be true or false, not an "
+       "integer."},
       {"[s3]\nbucket = 12\n", "line 2: s3.bucket must be a string, not an integer."},
       {"[upload]\nextensions = \"mp4\"\n",
        "line 2: upload.extensions must be an array of strings such as [\"mp4\", \"mov\"], not a "
@@ -235,11 +240,13 @@ TEST(ConfigFileErrors, ValuesOutOfRangeOrInvalid) {
       {"[upload]\nmetadata_checksum = \"md5\"\n",
        "upload.metadata_checksum: \"md5\" is not a metadata checksum"},
       {"[upload]\ncompare = \"mtime\"\n", "upload.compare: \"mtime\" is not a comparison mode"},
-      {"[s3]\nbucket = \"My_Bucket\"\n", "line 2: s3.bucket: bucket name 'My_Bucket' contains "
-                                         "upper-case letters"},
+      {"[s3]\nbucket = \"My_Bucket\"\n",
+       "line 2: s3.bucket: bucket name 'My_Bucket' contains "
+       "upper-case letters"},
       {"[s3]\nbucket = \"\"\n", "s3.bucket: the bucket name is empty."},
-      {"[s3]\ntarget_path = \"/uploads\"\n", "s3.target_path: target path '/uploads' starts with "
-                                             "'/'"},
+      {"[s3]\ntarget_path = \"/uploads\"\n",
+       "s3.target_path: target path '/uploads' starts with "
+       "'/'"},
       {"[aws]\nregion = \"EU\"\n", "aws.region: region 'EU' contains upper-case letters"},
       {"[aws]\nprofile = \"\"\n", "aws.profile: the profile name is empty"},
       {"[aws]\nendpoint_url = \"minio:9000\"\n",
@@ -258,8 +265,9 @@ TEST(ConfigFileErrors, EveryProblemIsReported) {
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.error().size(), 4u) << joined(r.error());
   EXPECT_TRUE(r.error()[0].starts_with("team.toml, line 2: s3.bucket must be a string"));
-  EXPECT_TRUE(r.error()[1].starts_with("team.toml, line 3: unknown key s3.bukcet (did you mean "
-                                       "bucket?)"));
+  EXPECT_TRUE(
+      r.error()[1].starts_with("team.toml, line 3: unknown key s3.bukcet (did you mean "
+                               "bucket?)"));
   EXPECT_TRUE(r.error()[2].starts_with("team.toml, line 5: upload.max_requests"));
   EXPECT_TRUE(r.error()[3].starts_with("team.toml, line 6: unknown section [extra]"));
 }
@@ -301,7 +309,8 @@ TEST(ConfigFileLoad, ExplicitFileMustExist) {
   Environment env({{"HOME", t.path().string()}});
   auto r = load_config_file(env, t.path(), "missing.toml");
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(contains(joined(r.error()), "--config missing.toml: no such file")) << joined(r.error());
+  EXPECT_TRUE(contains(joined(r.error()), "--config missing.toml: no such file"))
+      << joined(r.error());
 
   fs::create_directories(t.path() / "dir.toml");
   r = load_config_file(env, t.path(), "dir.toml");
@@ -351,8 +360,8 @@ TEST(ConfigFileMerge, FileKeysYieldToEverythingSet) {
   Environment env({{"S3_BUCKET", "env-bucket"},
                    {"AWS_DEFAULT_REGION", "ap-south-1"},  // beats the file's AWS_REGION
                    {"AWS_ENDPOINT_URL", "http://10.0.0.1:8080"},
-                   {"S3_COMPARE", ""},       // empty: unset, so the file's value goes in
-                   {"S3_TARGET_PATH", ""}}); // empty target path: the bucket's root, kept
+                   {"S3_COMPARE", ""},        // empty: unset, so the file's value goes in
+                   {"S3_TARGET_PATH", ""}});  // empty target path: the bucket's root, kept
   auto merged = merge_config_keys(env, f);
   EXPECT_EQ(env.get("S3_BUCKET"), "env-bucket");
   EXPECT_EQ(env.get("AWS_REGION"), std::nullopt);
@@ -362,9 +371,9 @@ TEST(ConfigFileMerge, FileKeysYieldToEverythingSet) {
   EXPECT_EQ(env.get("AWS_PROFILE"), "work");
   std::vector<std::string> names;
   for (const auto& k : merged) names.push_back(k.env_name);
-  EXPECT_EQ(names, (std::vector<std::string>{"AWS_PROFILE", "S3_FORCE_PATH_STYLE",
-                                             "S3_CHECKSUM_ALGORITHM", "S3_METADATA_CHECKSUM",
-                                             "S3_COMPARE"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"AWS_PROFILE", "S3_FORCE_PATH_STYLE", "S3_CHECKSUM_ALGORITHM",
+                                      "S3_METADATA_CHECKSUM", "S3_COMPARE"}));
 }
 
 // ---- the whole chain, as run() does it: flags > environment > .env > file > default ---------
@@ -441,8 +450,8 @@ TEST(ConfigFileChain, EveryKeyReachesTheRun) {
 
 TEST(ConfigFileChain, WithoutAFileTheDefaultsStand) {
   TempDir t;
-  Chain c = resolve_chain(t.path(), {"file.mp4"},
-                          {{"S3_BUCKET", "b-b-b"}, {"AWS_REGION", "us-east-1"}});
+  Chain c =
+      resolve_chain(t.path(), {"file.mp4"}, {{"S3_BUCKET", "b-b-b"}, {"AWS_REGION", "us-east-1"}});
   ASSERT_TRUE(c.settings) << c.errors;
   EXPECT_EQ(c.options.max_concurrent, 4);
   EXPECT_TRUE(c.options.extensions.empty());
@@ -505,10 +514,9 @@ TEST(ConfigFileChain, PathStyleFlagBeatsTheFile) {
 TEST(ConfigFileChain, FlagsBeatTheFileForUploadSettings) {
   TempDir t;
   t.write("s3upload.toml", std::string(kEveryKey));
-  Chain c = resolve_chain(
-      t.path(), {"x.mp4", "-c", "2", "-e", "avi", "--url-expiry-hours", "1",
-                 "--multipart-threshold", "8MiB", "--part-size", "5MiB", "--max-requests", "3",
-                 "--max-speed-mbps", "0"});
+  Chain c = resolve_chain(t.path(), {"x.mp4", "-c", "2", "-e", "avi", "--url-expiry-hours", "1",
+                                     "--multipart-threshold", "8MiB", "--part-size", "5MiB",
+                                     "--max-requests", "3", "--max-speed-mbps", "0"});
   ASSERT_TRUE(c.settings) << c.errors;
   const app::Options& o = c.options;
   EXPECT_EQ(o.max_concurrent, 2);
@@ -553,16 +561,17 @@ TEST(ConfigFileChain, ABadFileStopsTheRun) {
   t.write("s3upload.toml", "[upload]\nmax_concurrent = \"many\"\n");
   Chain c = resolve_chain(t.path(), {"x.mp4"}, {{"S3_BUCKET", "b-b-b"}});
   EXPECT_FALSE(c.settings);
-  EXPECT_TRUE(contains(c.errors, "s3upload.toml, line 2: upload.max_concurrent must be an "
-                                 "integer, not a string"))
+  EXPECT_TRUE(contains(c.errors,
+                       "s3upload.toml, line 2: upload.max_concurrent must be an "
+                       "integer, not a string"))
       << c.errors;
 }
 
 // ---- the command line records which flags it was given --------------------------------------
 
 TEST(ConfigFileCli, FlagsGivenAreRecordedByLongName) {
-  std::vector<const char*> args = {"s3upload", "-c", "3", "-y", "--dry-run", "--metadata",
-                                   "a=b", "x.mp4"};
+  std::vector<const char*> args = {"s3upload",  "-c",         "3",   "-y",
+                                   "--dry-run", "--metadata", "a=b", "x.mp4"};
   std::ostringstream out, err;
   auto p = cli::parse(static_cast<int>(args.size()), args.data(), out, err);
   ASSERT_TRUE(p.options) << err.str();
