@@ -377,7 +377,8 @@ void serve(int fd) {
     bool hash_body = rq.method == "PUT" && !have_md5 && rq.header("x-amz-copy-source").empty();
     // aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER): the framing is decoded and the
     // trailer's checksum echoed, as S3 does; the payload itself is discarded unhashed.
-    bool aws_chunked = lower(rq.header("content-encoding")).find("aws-chunked") != std::string::npos;
+    bool aws_chunked =
+        lower(rq.header("content-encoding")).find("aws-chunked") != std::string::npos;
     if (aws_chunked) hash_body = false;
     std::vector<std::pair<std::string, std::string>> trailers;
 

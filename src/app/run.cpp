@@ -27,6 +27,7 @@
 #include "s3/content_type.hpp"
 #include "s3/object_options.hpp"
 #include "transfer/engine.hpp"
+#include "transfer/journal.hpp"
 #include "transfer/memory_budget.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
@@ -259,6 +260,7 @@ int run(const Options& given_opts, Environment env, const std::filesystem::path&
   eo.metadata_digest = integ.metadata_digest;
   eo.compare = integ.compare;
   eo.state_dir = integ.state_dir;
+  if (eo.state_dir.empty()) eo.stale_journal_dir = transfer::Journal::default_dir(env).value_or("");
   eo.tool_version = std::string("s3upload/") + S3UPLOAD_VERSION;
   spdlog::debug(
       "integrity: checksum {} sent by {}, metadata checksum {}, compare by {}; {}",

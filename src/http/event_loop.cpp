@@ -312,7 +312,8 @@ struct EventLoop::Impl {
       std::string line = value.empty() ? name + ";" : name + ": " + value;
       t->header_list = curl_slist_append(t->header_list, line.c_str());
     }
-    t->header_list = curl_slist_append(t->header_list, "Expect:");
+    t->header_list =
+        curl_slist_append(t->header_list, r.expect_continue ? "Expect: 100-continue" : "Expect:");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
     return t->header_list != nullptr;
   }

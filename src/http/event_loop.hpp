@@ -34,6 +34,9 @@ struct Request {
   std::string url;     // full URL, path already percent-encoded; sent as-is (no dot removal)
   Headers headers;     // sent exactly; "Expect:" is suppressed
   std::unique_ptr<BodySource> body;  // null = no body
+  // Send "Expect: 100-continue" and wait (up to 1 s) for the server's go-ahead before the
+  // body: a server that refuses the request then answers before a byte of it is sent.
+  bool expect_continue = false;
 };
 
 struct Response {

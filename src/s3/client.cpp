@@ -74,6 +74,7 @@ struct Op {
   auth::Headers headers;  // besides host and what the signer adds
   std::string payload_hash = std::string(integrity::kEmptySha256Hex);
   std::unique_ptr<http::BodySource> body;
+  bool expect_continue = false;
 };
 
 // Replaces every occurrence of the secrets in s; a server that echoes them (a debugging proxy,
@@ -114,6 +115,7 @@ http::Request build(const ClientConfig& cfg, std::chrono::seconds clock_offset, 
   if (!sreq.query.empty()) req.url += "?" + auth::encode_query(sreq.query);
   req.headers = std::move(sreq.headers);
   req.body = std::move(op.body);
+  req.expect_continue = op.expect_continue;
   if (secrets != nullptr) {
     *secrets = {cfg.credentials.secret_access_key, cfg.credentials.session_token,
                 signed_.signature};
@@ -208,6 +210,7 @@ void add_body(Op& op, std::unique_ptr<http::BodySource> body, const BodyChecksum
               const std::shared_ptr<http::StreamedChecksums>& streamed) {
   using T = integrity::ChecksumTransport;
   op.payload_hash = kUnsignedPayload;
+  op.expect_continue = c.expect_continue;
   switch (c.transport) {
     case T::kTrailer: {
       op.payload_hash = kTrailerPayload;

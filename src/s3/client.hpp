@@ -57,6 +57,9 @@ struct BodyChecksum {
   std::string md5_b64;       // Content-MD5 (kContentMd5; with kHeader too when set)
   std::string sha256_hex;    // kPayloadHash: the body's SHA-256, signed
   bool also_md5 = false;     // kTrailer: also compute the MD5 while streaming
+  // A probe of what the server accepts: ask before sending the body (Expect: 100-continue),
+  // so a refusal arrives as an answer rather than as a connection reset mid-body.
+  bool expect_continue = false;
 };
 
 struct PutOptions {

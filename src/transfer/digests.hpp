@@ -42,5 +42,4 @@ PartMd5s part_md5s(const std::string& path, uint64_t size, uint64_t part_size,
 void remember_part_md5s(integrity::HashCache* cache, const integrity::FileIdentity& id,
                         uint64_t part_size, const std::vector<std::string>& raw);
 
-
 }  // namespace s3up::transfer

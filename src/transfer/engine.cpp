@@ -99,8 +99,9 @@ struct Job {
   std::filesystem::path journal_path;  // "" = not journaled
   std::optional<Journal> journal;      // open (and locked) while the upload is ours
   size_t resumed_parts = 0;            // parts the server already had
-  std::string resume_note;             // what happened to an earlier interrupted upload
-  bool failure_resumable = false;      // the failure was transient: keep the upload
+  uint64_t resumed_bytes = 0;
+  std::string resume_note;         // what happened to an earlier interrupted upload
+  bool failure_resumable = false;  // the failure was transient: keep the upload
 };
 using JobPtr = std::shared_ptr<Job>;
 
@@ -760,6 +761,7 @@ class Engine {
       return it == raw.end() ? std::string() : it->second;
     };
     if (w.transport == Transport::kTrailer) c.also_md5 = stream_md5 || w.probe;
+    c.expect_continue = w.probe;
     if (w.transport == Transport::kHeader) {
       c.checksum_b64 = base64_encode(get(std::string(integrity::algo_name(algo))));
     }
@@ -909,6 +911,7 @@ class Engine {
     }
     digests_async(job, {meta_kind()}, [this, job] {
       if (!opts_.state_dir.empty() && job->identity) return try_resume(job);
+      if (!opts_.stale_journal_dir.empty()) return drop_stale_journal(job);
       create_upload(job);
     });
   }
@@ -970,6 +973,20 @@ class Engine {
         integrity::parse_checksum_algo(j->header.checksum_algo).value_or(ChecksumAlgo::kNone);
     open_uploads_.push_back(job);
     list_server_parts(job, j, 0, std::make_shared<std::vector<s3::PartInfo>>());
+  }
+
+  // --no-resume: an upload an earlier run left for resuming is aborted, not left behind.
+  void drop_stale_journal(const JobPtr& job) {
+    const auto path = Journal::path_for(opts_.stale_journal_dir, endpoint_id(),
+                                        client_.config().bucket, job->file->key);
+    auto loaded = Journal::load(path);
+    if (!loaded || !*loaded) {
+      if (!loaded) Journal::remove(path);
+      return create_upload(job);
+    }
+    job->journal_path = path;  // abort_stale() removes it
+    const std::string id = (*loaded)->header.upload_id;
+    abort_stale(job, id, "--no-resume: did not resume the interrupted upload");
   }
 
   // Aborts an upload we can no longer continue and starts afresh, saying why.
@@ -1040,6 +1057,7 @@ class Engine {
       part.done = true;
       ++job->parts_done;
       ++job->resumed_parts;
+      job->resumed_bytes += part.size;
       acked(job, part.size);
     }
     job->resume_note = "resumed an interrupted upload: " + std::to_string(job->resumed_parts) +
@@ -1098,6 +1116,8 @@ class Engine {
       spdlog::warn("{}: could not write the resume journal ({})", job->file->display, ok.error());
     }
   }
+
+  uint64_t resumed_bytes(const JobPtr& job) const { return job->resumed_bytes; }
 
   void close_journal(const JobPtr& job) {
     if (job->journal_path.empty()) return;
@@ -1346,6 +1366,7 @@ class Engine {
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
           r.parts = job->parts.size();
           r.note = job->resume_note;
+          r.bytes_resumed = resumed_bytes(job);
           presign_and_finish(job, std::move(r));
         },
         co);

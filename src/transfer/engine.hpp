@@ -49,10 +49,11 @@ enum class Outcome {
 
 struct FileResult {
   Outcome outcome = Outcome::kFailed;
-  std::string error;   // one sentence, for kFailed / kInterrupted
-  std::string note;    // qualifies a skip, e.g. how identity was established
-  std::string url;     // presigned GET URL, when one was made
-  uint64_t parts = 0;  // multipart uploads: parts sent
+  std::string error;           // one sentence, for kFailed / kInterrupted
+  std::string note;            // qualifies a skip, e.g. how identity was established
+  std::string url;             // presigned GET URL, when one was made
+  uint64_t parts = 0;          // multipart uploads: parts sent
+  uint64_t bytes_resumed = 0;  // bytes an interrupted earlier run had already uploaded
 };
 
 // What the engine tells a progress display. All calls come from the loop thread.
@@ -98,6 +99,9 @@ struct EngineOptions {
   CompareMode compare = CompareMode::kEtag;
   // Resume: journals of multipart uploads live here; "" = no journal (--no-resume).
   std::filesystem::path state_dir;
+  // --no-resume: an interrupted upload journaled here is aborted (not resumed) and its
+  // journal removed, so nothing is left behind unmentioned.
+  std::filesystem::path stale_journal_dir;
   std::string tool_version;  // stored as x-amz-meta-s3upload-tool ("s3upload/<version>")
   // Asked on the loop thread (transfers pause meanwhile) before an existing object with
   // different content is replaced; null = always replace.

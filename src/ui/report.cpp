@@ -1,5 +1,7 @@
 #include "ui/report.hpp"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +18,8 @@ Counts count_results(const std::vector<transfer::LocalFile>& files,
       case Outcome::kUploaded:
       case Outcome::kUpdated:
         ++c.uploaded;
-        c.bytes_uploaded += files[i].size;
+        // Bytes this run sent: an interrupted earlier run had already sent resumed parts.
+        c.bytes_uploaded += files[i].size - std::min(files[i].size, results[i].bytes_resumed);
         break;
       case Outcome::kSkipped:
         ++c.skipped;
@@ -75,7 +78,9 @@ void print_results(std::ostream& out, const Style& st, transfer::Mode mode,
     switch (r.outcome) {
       case Outcome::kUploaded:
       case Outcome::kUpdated:
-        out << st.green("✓") << " " << f.display << " (" << size << ")\n";
+        // A note says what happened besides the upload (resumed, started over, ...).
+        out << st.green("✓") << " " << f.display << " (" << size << ")"
+            << (r.note.empty() ? "" : st.dim(" — " + r.note)) << "\n";
         print_url(out, st, r.url);
         break;
       case Outcome::kSkipped:

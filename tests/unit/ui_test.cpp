@@ -174,3 +174,17 @@ TEST(Report, IntegrityLine) {
   EXPECT_EQ(ui::Style{true}.dim(ui::format_integrity("Content-MD5")),
             "\x1b[2m🛡  Integrity: Content-MD5\x1b[0m");
 }
+
+TEST(Report, AResumedUploadSaysSoAndCountsOnlyTheBytesSentNow) {
+  std::vector<transfer::LocalFile> files = {file("big.mp4", 1000)};
+  std::vector<transfer::FileResult> results = {result(transfer::Outcome::kUploaded, "https://u")};
+  results[0].note = "resumed an interrupted upload: 3 of 4 parts were already on the server";
+  results[0].bytes_resumed = 750;
+  auto counts = ui::count_results(files, results);
+  EXPECT_EQ(counts.bytes_uploaded, 250u);
+  std::ostringstream out;
+  ui::print_results(out, ui::Style{false}, transfer::Mode::kUpload, "bkt", files, results, counts);
+  EXPECT_NE(out.str().find("✓ big.mp4 (1000 B) — resumed an interrupted upload: 3 of 4 parts"),
+            std::string::npos)
+      << out.str();
+}
