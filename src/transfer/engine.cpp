@@ -805,7 +805,16 @@ class Engine {
     when_wire_ready([this, job](Wire w) { send_put(job, w); });
   }
 
+  // Every mechanism was refused: never fall back to sending bytes nobody checks.
+  bool refuse_unchecked(const JobPtr& job, const Wire& w) {
+    if (w.transport != Transport::kNone || neg_.algo() == ChecksumAlgo::kNone) return false;
+    fail(job, "not uploaded: " + neg_.describe() +
+                  "; to upload without an integrity check, pass --checksum-algorithm none");
+    return true;
+  }
+
   void send_put(const JobPtr& job, Wire w) {
+    if (refuse_unchecked(job, w)) return;
     // The metadata digest goes in the request's headers, so it is known before the body is
     // sent; it is computed in the same read as what the transport needs up front.
     auto kinds = kinds_for(w);
@@ -1168,6 +1177,13 @@ class Engine {
 
   // Computes what the part's request needs (on a worker thread), then sends it.
   void prepare_part(const JobPtr& job, size_t i, Wire w) {
+    if (w.transport == Transport::kNone && neg_.algo() != ChecksumAlgo::kNone) {
+      return part_failed(job,
+                         "not uploaded: " + neg_.describe() +
+                             "; to upload without an integrity check, pass "
+                             "--checksum-algorithm none",
+                         nullptr);
+    }
     if (job->failed) {
       if (w.probe) neg_.on_failure(w.transport, s3::S3Error{}, true), wake_waiters();
       return part_done(job);
