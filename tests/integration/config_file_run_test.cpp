@@ -14,13 +14,6 @@ bool contains(const std::string& s, std::string_view part) {
   return s.find(part) != std::string::npos;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class SwiftConfigFile : public ServerTest {
  protected:
   // The server's settings without the bucket and the prefix: those come from the file.

@@ -43,8 +43,6 @@ Server load_server() {
   return s;
 }
 
-namespace {
-
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -52,31 +50,29 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-}  // namespace
-
-RunResult run_s3upload(const std::vector<std::string>& args,
-                       const std::map<std::string, std::string>& env, const fs::path& cwd) {
-  TempDir io;
-  fs::create_directories(io.path() / "home");
+std::map<std::string, std::string> s3upload_environment(
+    const std::map<std::string, std::string>& env, const fs::path& home) {
   std::map<std::string, std::string> full = {
       {"PATH", "/usr/local/bin:/usr/bin:/bin"},
-      {"HOME", (io.path() / "home").string()},
+      {"HOME", home.string()},
       {"LANG", "C.UTF-8"},
   };
   for (const auto& [k, v] : env) full[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings = {S3UPLOAD_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string();
+  return full;
+}
 
-  pid_t pid = fork();
+ExecArgs::ExecArgs(std::vector<std::string> argv, const std::map<std::string, std::string>& env)
+    : argv_strings_(std::move(argv)) {
+  for (const auto& [k, v] : env) env_strings_.push_back(k + "=" + v);
+  for (auto& s : argv_strings_) argv_.push_back(s.data());
+  argv_.push_back(nullptr);
+  for (auto& s : env_strings_) envp_.push_back(s.data());
+  envp_.push_back(nullptr);
+}
+
+pid_t spawn_to_files(const ExecArgs& exec, const fs::path& cwd, const std::string& out_path,
+                     const std::string& err_path) {
+  const pid_t pid = fork();
   if (pid == 0) {
     int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -85,13 +81,29 @@ RunResult run_s3upload(const std::vector<std::string>& args,
     dup2(o, 1);
     dup2(e, 2);
     if (chdir(cwd.c_str()) != 0) _exit(126);
-    execve(argv[0], argv.data(), envp.data());
+    execve(exec.argv()[0], exec.argv(), exec.envp());
     _exit(127);
   }
-  RunResult r;
+  return pid;
+}
+
+int wait_for_exit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+RunResult run_s3upload(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env, const fs::path& cwd) {
+  TempDir io;
+  fs::create_directories(io.path() / "home");
+  std::vector<std::string> argv = {S3UPLOAD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ExecArgs exec(std::move(argv), s3upload_environment(env, io.path() / "home"));
+  const std::string out_path = (io.path() / "out").string();
+  const std::string err_path = (io.path() / "err").string();
+  RunResult r;
+  r.exit_code = wait_for_exit(spawn_to_files(exec, cwd, out_path, err_path));
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;

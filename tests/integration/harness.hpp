@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <filesystem>
 #include <map>
@@ -38,6 +39,30 @@ struct RunResult {
 // ~/.aws is read), LANG, then `env` on top; in `cwd`.
 RunResult run_s3upload(const std::vector<std::string>& args,
                        const std::map<std::string, std::string>& env, const fs::path& cwd);
+
+// The environment run_s3upload() gives s3upload: PATH, HOME = `home`, LANG, then `env`.
+std::map<std::string, std::string> s3upload_environment(
+    const std::map<std::string, std::string>& env, const fs::path& home);
+
+// A command line and environment in the form execve() wants, owning their strings.
+class ExecArgs {
+ public:
+  ExecArgs(std::vector<std::string> argv, const std::map<std::string, std::string>& env);
+  char* const* argv() const { return argv_.data(); }
+  char* const* envp() const { return envp_.data(); }
+
+ private:
+  std::vector<std::string> argv_strings_, env_strings_;
+  std::vector<char*> argv_, envp_;
+};
+
+// fork + execve in `cwd` with stdin from /dev/null and stdout/stderr into the files; the pid
+// (-1 when fork failed).
+pid_t spawn_to_files(const ExecArgs& exec, const fs::path& cwd, const std::string& out_path,
+                     const std::string& err_path);
+// Waits for the process; its exit status, or 128+N after signal N.
+int wait_for_exit(pid_t pid);
+std::string slurp(const fs::path& p);
 
 // A temporary directory removed at the end of the test.
 class TempDir {

@@ -32,13 +32,6 @@ constexpr uint64_t kMiB = 1024 * 1024;
 const std::vector<std::string> kFiveMiBParts = {"--multipart-threshold", "5MiB", "--part-size",
                                                 "5MiB"};
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The full path of `name` on this process's PATH, or "".
 std::string find_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -62,32 +55,11 @@ RunResult run_program(const std::vector<std::string>& argv,
     if (eq != std::string::npos) env[s.substr(0, eq)] = s.substr(eq + 1);
   }
   for (const auto& [k, v] : extra) env[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> av;
-  for (auto& s : args) av.push_back(s.data());
-  av.push_back(nullptr);
-  std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string();
-  pid_t pid = fork();
-  if (pid == 0) {
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int n = open("/dev/null", O_RDONLY);
-    dup2(n, 0);
-    dup2(o, 1);
-    dup2(e, 2);
-    if (chdir(cwd.c_str()) != 0) _exit(126);
-    execve(av[0], av.data(), envp.data());
-    _exit(127);
-  }
+  const ExecArgs exec(argv, env);
+  const std::string out_path = (io.path() / "out").string();
+  const std::string err_path = (io.path() / "err").string();
   RunResult r;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code = wait_for_exit(spawn_to_files(exec, cwd, out_path, err_path));
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;

@@ -36,22 +36,12 @@ PtyRun run_in_pty(const std::vector<std::string>& args,
                   const std::map<std::string, std::string>& env, const fs::path& cwd,
                   const std::string& prompt, const std::vector<std::string>& answers) {
   TempDir home;
-  std::map<std::string, std::string> full = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-                                             {"HOME", home.path().string()},
-                                             {"LANG", "C.UTF-8"},
-                                             {"TERM", "dumb"},
-                                             {"NO_COLOR", "1"}};
-  for (const auto& [k, v] : env) full[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings = {S3UPLOAD_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
+  std::map<std::string, std::string> full = s3upload_environment(env, home.path());
+  full.emplace("TERM", "dumb");
+  full.emplace("NO_COLOR", "1");
+  std::vector<std::string> argv = {S3UPLOAD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ExecArgs exec(std::move(argv), full);
 
   PtyRun r;
   int master = -1;
@@ -59,7 +49,7 @@ PtyRun run_in_pty(const std::vector<std::string>& args,
   if (pid < 0) return r;
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(126);
-    execve(argv[0], argv.data(), envp.data());
+    execve(exec.argv()[0], exec.argv(), exec.envp());
     _exit(127);
   }
   size_t answered = 0;

@@ -27,13 +27,6 @@ namespace {
 
 constexpr uint64_t kMiB = 1024 * 1024;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string hex(const std::string& raw) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -69,35 +62,10 @@ class Background {
   Background(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
              const fs::path& cwd) {
     fs::create_directories(io_.path() / "home");
-    std::map<std::string, std::string> full = {
-        {"PATH", "/usr/local/bin:/usr/bin:/bin"},
-        {"HOME", (io_.path() / "home").string()},
-        {"LANG", "C.UTF-8"},
-    };
-    for (const auto& [k, v] : env) full[k] = v;
-    std::vector<std::string> env_strings;
-    for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_strings = {S3UPLOAD_BINARY};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    const std::string out = (io_.path() / "out").string(), err = (io_.path() / "err").string();
-    pid_ = fork();
-    if (pid_ == 0) {
-      int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int n = open("/dev/null", O_RDONLY);
-      dup2(n, 0);
-      dup2(o, 1);
-      dup2(e, 2);
-      if (chdir(cwd.c_str()) != 0) _exit(126);
-      execve(argv[0], argv.data(), envp.data());
-      _exit(127);
-    }
+    std::vector<std::string> argv = {S3UPLOAD_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const ExecArgs exec(std::move(argv), s3upload_environment(env, io_.path() / "home"));
+    pid_ = spawn_to_files(exec, cwd, (io_.path() / "out").string(), (io_.path() / "err").string());
     if (pid_ < 0) throw std::runtime_error("fork failed");
   }
   ~Background() {
