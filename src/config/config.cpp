@@ -8,6 +8,7 @@
 
 #include "auth/credentials.hpp"
 #include "transfer/journal.hpp"
+#include "util/strings.hpp"
 
 namespace s3up::config {
 
@@ -62,19 +63,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 // A value shown in a message: in single quotes, with control and non-ASCII bytes escaped so a
 // stray byte can never garble the terminal.
 std::string in_quotes(std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += "'";
-  return out;
+  return quoted_for_message(s, '\'');
 }
 
 // How a single character is named in a message.

@@ -15,6 +15,7 @@
 #include "transfer/engine.hpp"
 #include "transfer/part_plan.hpp"
 #include "transfer/walk.hpp"
+#include "util/strings.hpp"
 
 namespace s3up::config {
 
@@ -162,18 +163,7 @@ std::string sections_list() {
 
 // A text shown in a message, quoted, with control bytes escaped.
 std::string in_quotes(std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  return quoted_for_message(s, '"');
 }
 
 class Checker {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,12 @@ bool iequals(std::string_view a, std::string_view b);
 std::string hex_encode(const unsigned char* data, size_t n);
 std::string hex_encode(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
+// Walks the code points of UTF-8 text; false when it is not valid UTF-8 (overlong forms,
+// surrogates, beyond U+10FFFF, truncated) or when `each` returns false for a code point.
+// s between `quote` characters for a message, control bytes written as \xNN so a stray byte
+// can never garble the terminal.
+std::string quoted_for_message(std::string_view s, char quote);
+bool for_each_code_point(std::string_view s, const std::function<bool(uint32_t)>& each);
 std::string hex_decode(const std::string& hex);     // "" when not hex (or empty)
 std::string base64_decode(const std::string& b64);  // "" when not base64 (or empty)
 

@@ -70,3 +70,18 @@ TEST(Base64, Rfc4648Vectors) {
 
 }  // namespace
 }  // namespace s3up
+
+TEST(Strings, CodePointsOfUtf8) {
+  std::vector<uint32_t> seen;
+  EXPECT_TRUE(s3up::for_each_code_point("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x8E\xA5", [&](uint32_t cp) {
+    seen.push_back(cp);
+    return true;
+  }));
+  EXPECT_EQ(seen, (std::vector<uint32_t>{0x61, 0xE9, 0x20AC, 0x1F3A5}));
+  auto any = [](uint32_t) { return true; };
+  EXPECT_FALSE(s3up::for_each_code_point("\xC0\xAF", any));      // overlong '/'
+  EXPECT_FALSE(s3up::for_each_code_point("\xED\xA0\x80", any));  // surrogate
+  EXPECT_FALSE(s3up::for_each_code_point("\xE2\x82", any));      // truncated
+  EXPECT_FALSE(s3up::for_each_code_point("\xFF", any));
+  EXPECT_FALSE(s3up::for_each_code_point("ab", [](uint32_t cp) { return cp != 'b'; }));
+}
