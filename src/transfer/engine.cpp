@@ -775,14 +775,12 @@ class Engine {
   }
 
   // Evidence that the server handled the mechanism (see Negotiator).
-  static bool evidence(const Wire& w, ChecksumAlgo algo, const std::string& echoed_b64,
-                       const std::string& ours_raw, const std::string& etag, bool etag_is_md5,
-                       const std::string& streamed_md5) {
+  static bool evidence(const Wire& w, const std::string& echoed_b64, const std::string& ours_raw,
+                       const std::string& etag, bool etag_is_md5, const std::string& streamed_md5) {
     if (w.transport != Transport::kTrailer && w.transport != Transport::kHeader) return true;
     if (!echoed_b64.empty() && !ours_raw.empty() && echoed_b64 == base64_encode(ours_raw)) {
       return true;
     }
-    (void)algo;
     return w.transport == Transport::kTrailer && !streamed_md5.empty() && etag_is_md5 &&
            is_md5_etag(etag) && iequals(etag, hex_encode(streamed_md5));
   }
@@ -849,7 +847,6 @@ class Engine {
             return fail_s3(job, "upload failed: ", res.error());
           }
           // What we know of the bytes: computed before sending or while streaming.
-          const ChecksumAlgo algo = neg_.algo();
           std::string ours = res->streamed_checksum_raw;
           if (ours.empty() && job->digests.raw.count(algo_kind()))
             ours = job->digests.raw[algo_kind()];
@@ -860,8 +857,7 @@ class Engine {
             neg_.note_echo();
           }
           const bool resend = neg_.on_success(
-              w.transport,
-              evidence(w, algo, res->checksum_b64, ours, res->etag, res->etag_is_md5, md5),
+              w.transport, evidence(w, res->checksum_b64, ours, res->etag, res->etag_is_md5, md5),
               w.probe);
           wake_waiters();
           if (resend) {
@@ -1126,8 +1122,6 @@ class Engine {
     }
   }
 
-  uint64_t resumed_bytes(const JobPtr& job) const { return job->resumed_bytes; }
-
   void close_journal(const JobPtr& job) {
     if (job->journal_path.empty()) return;
     job->journal.reset();
@@ -1260,8 +1254,8 @@ class Engine {
           if (echoed) neg_.note_echo();
           const bool resend =
               neg_.on_success(w.transport,
-                              evidence(w, neg_.algo(), res->checksum_b64, part.checksum_raw,
-                                       res->etag, res->etag_is_md5, res->streamed_md5_raw),
+                              evidence(w, res->checksum_b64, part.checksum_raw, res->etag,
+                                       res->etag_is_md5, res->streamed_md5_raw),
                               w.probe);
           wake_waiters();
           if (resend && !job->failed) {
@@ -1382,7 +1376,7 @@ class Engine {
           r.outcome = job->exists ? Outcome::kUpdated : Outcome::kUploaded;
           r.parts = job->parts.size();
           r.note = job->resume_note;
-          r.bytes_resumed = resumed_bytes(job);
+          r.bytes_resumed = job->resumed_bytes;
           presign_and_finish(job, std::move(r));
         },
         co);
