@@ -390,32 +390,9 @@ void serve(int fd) {
     std::string body;
     Md5 md5;
     bool ok = true;
-    if (chunked) {
-      std::string line;
-      for (;;) {
-        if (!c.read_line(line)) {
-          ok = false;
-          break;
-        }
-        unsigned long long n = std::strtoull(line.c_str(), nullptr, 16);
-        if (n == 0) {
-          // trailers until an empty line
-          for (;;) {
-            if (!c.read_line(line)) {
-              ok = false;
-              break;
-            }
-            if (line.empty()) break;
-          }
-          break;
-        }
-        if (!c.consume(n, keep_body ? &body : nullptr, hash_body ? &md5 : nullptr) ||
-            !c.read_line(line)) {
-          ok = false;
-          break;
-        }
-      }
-    } else if (aws_chunked) {
+    if (chunked || aws_chunked) {
+      // HTTP chunked and aws-chunked share the framing: <hex size>\r\n<bytes>\r\n ... 0\r\n,
+      // then trailer lines until an empty one (aws-chunked carries its checksum there).
       std::string line;
       for (;;) {
         if (!c.read_line(line)) {
@@ -437,7 +414,8 @@ void serve(int fd) {
           }
           break;
         }
-        if (!c.consume(n, nullptr, nullptr) || !c.read_line(line)) {
+        if (!c.consume(n, keep_body ? &body : nullptr, hash_body ? &md5 : nullptr) ||
+            !c.read_line(line)) {
           ok = false;
           break;
         }

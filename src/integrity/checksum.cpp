@@ -166,35 +166,39 @@ std::string Checksum::finish_raw() {
   return "";
 }
 
-Result<std::string> checksum_file_raw(const std::filesystem::path& path, ChecksumAlgo a,
-                                      uint64_t offset, uint64_t length) {
+Result<void> read_file_range(const std::filesystem::path& path, uint64_t offset, uint64_t length,
+                             const std::function<void(const char*, size_t)>& each) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return unexpected("cannot open " + path.string() + ": " + std::strerror(errno));
-  Checksum sum(a);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   std::vector<char> buf(1 << 20);
   uint64_t pos = offset, left = length;
   while (left > 0) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), left));
     const ssize_t got = ::pread(fd, buf.data(), want, static_cast<off_t>(pos));
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      return unexpected("read error on " + path.string() + ": " + why);
-    }
+    if (got < 0) return unexpected("read error on " + path.string() + ": " + std::strerror(errno));
     if (got == 0) {
-      if (length != UINT64_MAX) {
-        ::close(fd);
-        return unexpected("read error on " + path.string() +
-                          ": the file became shorter while it was being read");
-      }
-      break;
+      if (length == UINT64_MAX) break;
+      return unexpected("read error on " + path.string() +
+                        ": the file became shorter while it was being read");
     }
-    sum.update(buf.data(), static_cast<size_t>(got));
+    each(buf.data(), static_cast<size_t>(got));
     pos += static_cast<uint64_t>(got);
     if (left != UINT64_MAX) left -= static_cast<uint64_t>(got);
   }
-  ::close(fd);
+  return {};
+}
+
+Result<std::string> checksum_file_raw(const std::filesystem::path& path, ChecksumAlgo a,
+                                      uint64_t offset, uint64_t length) {
+  Checksum sum(a);
+  auto read =
+      read_file_range(path, offset, length, [&sum](const char* p, size_t n) { sum.update(p, n); });
+  if (!read) return unexpected(read.error());
   return sum.finish_raw();
 }
 

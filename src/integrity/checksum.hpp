@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,11 @@ class Checksum {
   ChecksumAlgo algo_;
   std::variant<std::monostate, Crc, Hasher> state_;
 };
+
+// Feeds [offset, offset+length) of a file to `each` in blocks of at most 1 MiB (length
+// UINT64_MAX: to the end). A file shorter than an explicit length is an error. One sentence.
+Result<void> read_file_range(const std::filesystem::path& path, uint64_t offset, uint64_t length,
+                             const std::function<void(const char*, size_t)>& each);
 
 // Checksum of [offset, offset+length) of a file, raw. Error is one sentence.
 Result<std::string> checksum_file_raw(const std::filesystem::path& path, ChecksumAlgo a,

@@ -21,6 +21,7 @@
 //    never used because a lookup compares the whole identity.
 #include "integrity/hash_cache.hpp"
 
+#include "util/fd.hpp"
 #include "util/record.hpp"
 
 #include <fcntl.h>
@@ -150,18 +151,6 @@ std::optional<Decoded> decode_line(std::string_view line) {
 }
 
 // --- small POSIX helpers -------------------------------------------------------------------
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 bool flock_retry(int fd, int op) {
   while (::flock(fd, op) != 0) {

@@ -1,12 +1,6 @@
 #include "transfer/digests.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <memory>
 #include <variant>
 
 #include "integrity/blake3.hpp"
@@ -52,28 +46,13 @@ FileDigests range_digests(const std::string& path, uint64_t offset, uint64_t len
   }
   if (running.empty()) return out;
   out.hashed = true;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    out.error = "cannot open " + path + ": " + std::strerror(errno);
+  auto read = integrity::read_file_range(path, offset, length, [&running](const char* p, size_t n) {
+    for (auto& [k, d] : running) d.update(p, n);
+  });
+  if (!read) {
+    out.error = read.error();
     return out;
   }
-  std::unique_ptr<char[]> buf(new char[1 << 20]);
-  uint64_t pos = offset, left = length;
-  while (left > 0) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(1 << 20, left));
-    const ssize_t got = ::pread(fd, buf.get(), want, static_cast<off_t>(pos));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      out.error = got < 0 ? "read error on " + path + ": " + std::strerror(errno)
-                          : "read error on " + path + ": the file became shorter while it was read";
-      ::close(fd);
-      return out;
-    }
-    for (auto& [k, d] : running) d.update(buf.get(), static_cast<size_t>(got));
-    pos += static_cast<uint64_t>(got);
-    left -= static_cast<uint64_t>(got);
-  }
-  ::close(fd);
   for (auto& [k, d] : running) out.raw[k] = d.finish();
   return out;
 }

@@ -39,6 +39,7 @@
 
 #include "integrity/crc.hpp"
 #include "integrity/hash.hpp"
+#include "util/fd.hpp"
 #include "util/record.hpp"
 
 namespace s3up::transfer {
@@ -274,18 +275,6 @@ int read_all(int fd, std::string& out) {
     if (off > kMaxJournalBytes) return EFBIG;
     out.append(buf, static_cast<size_t>(n));
   }
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 bool flock_nb(int fd) {
